@@ -1,0 +1,1 @@
+"""GigMarket (零工市场) matching API."""

@@ -1,0 +1,55 @@
+"""Who is calling: roles, scopes and what they act for. No FastAPI here: services use it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    admin = "admin"
+    employer = "employer"
+    market = "market"
+    inspector = "inspector"
+    partner = "partner"
+    worker = "worker"
+
+
+# What each role may do at most; a key may carry fewer.
+ROLE_SCOPES: dict[Role, frozenset[str]] = {
+    Role.admin: frozenset({"*"}),
+    Role.employer: frozenset(
+        {"jobs:read", "jobs:write", "workers:read", "employers:read", "employers:write",
+         "matches:read"}
+    ),
+    Role.market: frozenset(
+        {"jobs:read", "jobs:write", "jobs:review", "workers:read", "workers:write",
+         "employers:read", "employers:write", "employers:verify", "matches:read",
+         "markets:write"}
+    ),
+    Role.inspector: frozenset({"jobs:read", "employers:read", "markets:read", "assessments:verify"}),
+    Role.partner: frozenset({"jobs:read", "jobs:write", "events:read", "webhooks:write"}),
+    Role.worker: frozenset({"jobs:read", "workers:read", "workers:write", "matches:read"}),
+}
+
+# Roles whose key must name what it acts for (a worker key may bind itself later).
+SUBJECT_ROLES = {Role.employer: "employer", Role.market: "market", Role.worker: "worker"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: int
+    role: Role
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    subject_id: int | None = None
+    name: str = ""
+
+    def can(self, scope: str) -> bool:
+        return "*" in self.scopes or scope in self.scopes
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.admin
+
+    def acts_for(self, role: Role, subject_id: int | None) -> bool:
+        return self.role is role and subject_id is not None and self.subject_id == subject_id

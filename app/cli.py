@@ -1,0 +1,195 @@
+"""The `gigmarket` command: serve, migrate, keys, seed, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from app.config import get_settings
+
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+
+
+def _migrate(url: str) -> None:
+    from app.migrate import upgrade
+
+    upgrade(url)
+
+
+async def _with_sessionmaker(fn):
+    from app.db import make_engine, make_sessionmaker
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        return await fn(make_sessionmaker(engine), settings)
+    finally:
+        await engine.dispose()
+
+
+async def _create_key(sessionmaker, settings, *, role, name, subject_id, scopes) -> str:
+    from app.auth.principal import Role
+    from app.auth.service import create_key
+
+    async with sessionmaker() as session:
+        _row, key = await create_key(
+            session, settings.resolved_secret_key(), role=Role(role), name=name,
+            subject_id=subject_id, scopes=scopes,
+        )
+        await session.commit()
+    return key
+
+
+async def _demo(sessionmaker, settings) -> str:
+    """Seeds the demo data set once (an empty database only), then issues a demo admin key."""
+    from sqlalchemy import func, select
+
+    from app.jobs.models import Job
+    from app.seed import seed
+
+    async with sessionmaker() as session:
+        has_jobs = await session.scalar(select(func.count()).select_from(Job))
+    if not has_jobs:
+        await seed(sessionmaker, workers=300, jobs=60, markets=6, seed_value=2024)
+    return await _create_key(
+        sessionmaker, settings, role="admin", name="demo admin", subject_id=None, scopes=None
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    _migrate(settings.database_url)
+    if args.demo:
+        key = asyncio.run(_with_sessionmaker(_demo))
+        print(f"Demo admin key (shown once): {key}", flush=True)
+        print(
+            f"Try: curl -H 'Authorization: Bearer {key}' "
+            f"http://{args.host}:{args.port}/v1/jobs?limit=5",
+            flush=True,
+        )
+    uvicorn.run(
+        "app.main:create_app", factory=True, host=args.host, port=args.port,
+        workers=args.workers, access_log=False, log_config=None,
+    )
+    return 0
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    _migrate(get_settings().database_url)
+    return 0
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from app.common.problems import Problem
+
+    _migrate(get_settings().database_url)
+    scopes = args.scopes.split(",") if args.scopes else None
+    try:
+        key = asyncio.run(
+            _with_sessionmaker(
+                lambda sm, st: _create_key(
+                    sm, st, role=args.role, name=args.name, subject_id=args.subject_id,
+                    scopes=scopes,
+                )
+            )
+        )
+    except Problem as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+    print(key)
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from app.seed import seed
+
+    _migrate(get_settings().database_url)
+    with tqdm(total=args.workers + args.jobs, unit="rows", file=sys.stderr) as bar:
+        result = asyncio.run(
+            _with_sessionmaker(
+                lambda sm, _st: seed(
+                    sm, workers=args.workers, jobs=args.jobs, markets=args.markets,
+                    seed_value=args.seed, progress=bar.update,
+                )
+            )
+        )
+    print(json.dumps(result.__dict__))
+    return 0
+
+
+def openapi_document() -> str:
+    from app.config import Settings
+    from app.main import create_app
+
+    app = create_app(Settings(database_url="sqlite+aiosqlite://", secret_key="openapi"))
+    return json.dumps(app.openapi(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    path = Path(args.output) if args.output else OPENAPI_PATH
+    document = openapi_document()
+    if args.check:
+        if not path.exists() or path.read_text("utf-8") != document:
+            print(f"{path} is out of date: run `gigmarket openapi`", file=sys.stderr)
+            return 1
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(document, "utf-8")
+    print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gigmarket", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run pending migrations and serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true", help="seed demo data once; print a key")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="alembic upgrade head on the configured database")
+    migrate.set_defaults(func=cmd_migrate)
+
+    keys = sub.add_parser("keys", help="API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="issue a key; prints it alone on stdout")
+    create.add_argument(
+        "--role", required=True,
+        choices=["admin", "employer", "market", "inspector", "partner", "worker"],
+    )
+    create.add_argument("--name", required=True)
+    create.add_argument("--subject-id", type=int, default=None)
+    create.add_argument("--scopes", default=None, help="comma-separated; default: the role's")
+    create.set_defaults(func=cmd_keys_create)
+
+    seed = sub.add_parser("seed", help="synthetic Chongqing data")
+    seed.add_argument("--workers", type=int, default=1000)
+    seed.add_argument("--jobs", type=int, default=100)
+    seed.add_argument("--markets", type=int, default=0)
+    seed.add_argument("--seed", type=int, default=1)
+    seed.set_defaults(func=cmd_seed)
+
+    openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
+    openapi.add_argument("--output", default=None)
+    openapi.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
+    openapi.set_defaults(func=cmd_openapi)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""Settings, read from the environment with the GIGMARKET_ prefix."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GIGMARKET_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./gigmarket.db"
+    # Keyed hash for API keys. Unset: a random key is kept in `secret_key_file`
+    # so every process on this machine agrees; production sets it explicitly.
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = Path(".gigmarket-secret")
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    max_body_bytes: int = 1024 * 1024
+    idempotency_ttl_hours: int = 24
+    db_pool_size: int = 10
+
+    # Legal minimums a posting's wage must reach, in fen per unit. Source: Chongqing's municipal
+    # minimum-wage notice effective 2025-04-01 (tier 1: 2330 yuan/month, 23 yuan/hour; tier 2:
+    # 2230 yuan/month, 22 yuan/hour); confirm against the current notice when it changes. We
+    # screen against the lower tier so no lawful posting anywhere in the city is refused; a
+    # day is 8 hours of the hourly floor. Piece rates cannot be checked without a time basis.
+    min_wage_hour_fen: int = 2200
+    min_wage_day_fen: int = 17600
+    min_wage_month_fen: int = 223000
+
+    duplicate_title_similarity: float = Field(default=85.0, ge=0, le=100)
+    duplicate_distance_km: float = 1.0
+    skill_match_threshold: float = Field(default=80.0, ge=0, le=100)
+
+    def resolved_secret_key(self) -> bytes:
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.secret_key_file
+        if not path.exists():
+            token = secrets.token_urlsafe(32)
+            # O_EXCL: two processes starting together must not write two different keys.
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                pass
+            else:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(token)
+        return path.read_text().strip().encode()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

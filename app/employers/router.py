@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from app.auth.principal import Principal, Role
+from app.common.deps import SessionDep, require
+from app.common.etag import etag_of
+from app.common.pagination import Page, PageParams, page_of, page_params
+from app.common.privacy import mask_phone
+from app.employers import service
+from app.employers.models import Employer
+from app.employers.schemas import EmployerCreate, EmployerOut, EmployerPatch, VerificationIn
+
+router = APIRouter(prefix="/v1/employers", tags=["employers"])
+
+
+def employer_out(employer: Employer, principal: Principal) -> EmployerOut:
+    out = EmployerOut.model_validate(employer, from_attributes=True)
+    if not service.can_edit_employer(principal, employer) and principal.role.value != "market":
+        out.contact_phone = mask_phone(out.contact_phone)
+    return out
+
+
+@router.post("", status_code=201, response_model=EmployerOut)
+async def create_employer(
+    body: EmployerCreate,
+    session: SessionDep,
+    response: Response,
+    principal: Principal = require("employers:write", Role.market),
+) -> EmployerOut:
+    employer = await service.create_employer(session, principal, body)
+    response.headers["Location"] = f"/v1/employers/{employer.id}"
+    response.headers["ETag"] = etag_of(employer.id, employer.version)
+    return employer_out(employer, principal)
+
+
+@router.get("", response_model=Page[EmployerOut])
+async def list_employers(
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    verification_status: Annotated[
+        Literal["unverified", "verified", "rejected"] | None, Query()
+    ] = None,
+    principal: Principal = require("employers:read"),
+) -> Page[EmployerOut]:
+    rows = await service.list_employers(
+        session, principal, limit=page.limit, after_id=page.after_id,
+        verification_status=verification_status,
+    )
+    rows, cursor = page_of(rows, page)
+    return Page(items=[employer_out(e, principal) for e in rows], next_cursor=cursor)
+
+
+@router.get("/{employer_id}", response_model=EmployerOut)
+async def get_employer(
+    employer_id: int,
+    session: SessionDep,
+    response: Response,
+    principal: Principal = require("employers:read"),
+) -> EmployerOut:
+    employer = await service.get_employer(session, principal, employer_id)
+    response.headers["ETag"] = etag_of(employer.id, employer.version)
+    return employer_out(employer, principal)
+
+
+@router.patch("/{employer_id}", response_model=EmployerOut)
+async def patch_employer(
+    employer_id: int,
+    body: EmployerPatch,
+    session: SessionDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+    principal: Principal = require("employers:write"),
+) -> EmployerOut:
+    employer = await service.patch_employer(session, principal, employer_id, body, if_match)
+    response.headers["ETag"] = etag_of(employer.id, employer.version)
+    return employer_out(employer, principal)
+
+
+@router.post("/{employer_id}/verification", response_model=EmployerOut)
+async def verify_employer(
+    employer_id: int,
+    body: VerificationIn,
+    session: SessionDep,
+    response: Response,
+    principal: Principal = require("employers:verify"),
+) -> EmployerOut:
+    employer = await service.verify_employer(session, principal, employer_id, body)
+    response.headers["ETag"] = etag_of(employer.id, employer.version)
+    return employer_out(employer, principal)

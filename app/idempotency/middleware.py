@@ -1,0 +1,209 @@
+"""Idempotency-Key on POST: the same key and body replay the stored response.
+
+Same key with another body → 422; the first request still running → 409. Keys are scoped to
+the API key that sent them and kept `idempotency_ttl_hours`. A claim left by a crashed
+process is taken over after IN_FLIGHT_TIMEOUT. Responses of 5xx, 401 and 403 are not kept,
+so the client may retry them with the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.auth.service import hash_key
+from app.common.problems import PROBLEM_JSON, problem_body
+from app.db import utcnow
+from app.idempotency.models import IdempotencyRecord
+
+IN_FLIGHT_TIMEOUT = timedelta(seconds=120)
+REPLAYED_HEADERS = ("content-type", "location", "etag")
+
+
+class _Outcome(Exception):
+    def __init__(self, status: int, title: str, detail: str, slug: str) -> None:
+        self.status, self.title, self.detail, self.slug = status, title, detail, slug
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        key = headers.get("idempotency-key")
+        if key is None:
+            return await self.app(scope, receive, send)
+        if not 1 <= len(key) <= 255 or not key.isprintable():
+            return await _send_problem(
+                send, 400, "Bad request", "Idempotency-Key must be 1–255 printable characters",
+                "bad-idempotency-key",
+            )
+
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+
+        state = scope["app"].state
+        token = headers.get("authorization", "").partition(" ")[2].strip()
+        owner = hash_key(state.secret_key, token)
+        fingerprint = hashlib.sha256(
+            b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])
+        ).hexdigest()
+
+        try:
+            stored = await _claim(state, owner, key, fingerprint)
+        except _Outcome as outcome:
+            return await _send_problem(
+                send, outcome.status, outcome.title, outcome.detail, outcome.slug
+            )
+        if stored is not None:
+            return await _replay(send, stored)
+
+        captured: dict = {"status": 500, "headers": [], "body": b""}
+
+        async def replay_body() -> Message:
+            nonlocal body
+            if body is None:
+                return await receive()
+            chunk, body = body, None
+            return {"type": "http.request", "body": chunk, "more_body": False}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, replay_body, capture)
+        except BaseException:
+            await _release(state, owner, key)
+            raise
+        status = captured["status"]
+        if status >= 500 or status in (401, 403):
+            await _release(state, owner, key)
+        else:
+            kept = {
+                k.decode("latin-1"): v.decode("latin-1")
+                for k, v in captured["headers"]
+                if k.decode("latin-1").lower() in REPLAYED_HEADERS
+            }
+            await _finish(state, owner, key, status, kept, captured["body"])
+        return None
+
+
+async def _claim(state, owner: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    """Claims the key for this request, or returns the stored response to replay."""
+    now = utcnow()
+    ttl = timedelta(hours=state.settings.idempotency_ttl_hours)
+    for _ in range(3):
+        async with state.sessionmaker() as session:
+            try:
+                session.add(
+                    IdempotencyRecord(
+                        owner_hash=owner, key=key, fingerprint=fingerprint, state="in_flight",
+                        created_at=now, expires_at=now + ttl,
+                    )
+                )
+                await session.commit()
+                return None
+            except IntegrityError:
+                await session.rollback()
+            row = await session.scalar(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.owner_hash == owner, IdempotencyRecord.key == key
+                )
+            )
+            if row is None:
+                continue  # released meanwhile; claim again
+            stale = row.state == "in_flight" and row.created_at + IN_FLIGHT_TIMEOUT < now
+            if row.expires_at <= now or stale:
+                await session.execute(
+                    delete(IdempotencyRecord).where(IdempotencyRecord.id == row.id)
+                )
+                await session.commit()
+                continue
+            if row.fingerprint != fingerprint:
+                raise _Outcome(
+                    422, "Idempotency key reused",
+                    "this Idempotency-Key was used with a different request body or path",
+                    "idempotency-key-reused",
+                )
+            if row.state == "in_flight":
+                raise _Outcome(
+                    409, "Request in progress",
+                    "a request with this Idempotency-Key is still being processed; retry later",
+                    "idempotency-in-flight",
+                )
+            return row
+    raise _Outcome(
+        409, "Request in progress", "could not claim the Idempotency-Key; retry",
+        "idempotency-in-flight",
+    )
+
+
+async def _finish(state, owner: str, key: str, status: int, headers: dict, body: bytes) -> None:
+    async with state.sessionmaker() as session:
+        await session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.owner_hash == owner, IdempotencyRecord.key == key)
+            .values(state="done", status_code=status, headers=headers, body=body)
+        )
+        await session.commit()
+
+
+async def _release(state, owner: str, key: str) -> None:
+    async with state.sessionmaker() as session:
+        await session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.owner_hash == owner, IdempotencyRecord.key == key
+            )
+        )
+        await session.commit()
+
+
+async def purge_expired(sessionmaker) -> int:
+    async with sessionmaker() as session:
+        result = await session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow())
+        )
+        await session.commit()
+        return result.rowcount or 0
+
+
+async def _replay(send: Send, row: IdempotencyRecord) -> None:
+    headers = [(k.encode(), v.encode()) for k, v in (row.headers or {}).items()]
+    headers.append((b"idempotent-replayed", b"true"))
+    body = row.body or b""
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": row.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _send_problem(send: Send, status: int, title: str, detail: str, slug: str) -> None:
+    body = json.dumps(problem_body(status, title, detail, slug), ensure_ascii=False).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,15 @@
+"""Imports every table so Base.metadata is complete (Alembic and tests use it)."""
+
+from app.auth.models import ApiKey
+from app.db import Base
+from app.employers.models import Employer
+from app.events.models import Event
+from app.idempotency.models import IdempotencyRecord
+from app.jobs.models import Job, JobSkill
+from app.markets.models import Market
+from app.workers.models import Worker, WorkerSkill
+
+__all__ = [
+    "ApiKey", "Base", "Employer", "Event", "IdempotencyRecord", "Job", "JobSkill", "Market",
+    "Worker", "WorkerSkill",
+]

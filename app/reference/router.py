@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.common.deps import PrincipalDep
+from app.common.problems import NotFound
+from app.reference.schemas import DistrictOut, DistrictPage, SkillOut, SkillPage
+from app.reference.taxonomy import Skill, districts, taxonomy
+
+router = APIRouter(prefix="/v1", tags=["reference"])
+
+
+def _skill_out(skill: Skill, similarity: float | None = None) -> SkillOut:
+    return SkillOut(**asdict(skill), similarity=similarity)
+
+
+@router.get("/skills", response_model=SkillPage)
+async def list_skills(
+    _principal: PrincipalDep,
+    q: Annotated[str | None, Query(min_length=1, max_length=60, description="Fuzzy search")] = None,
+    category: Annotated[str | None, Query(max_length=40)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 500,
+) -> SkillPage:
+    """The whole taxonomy (a few hundred rows, one page), or the best fuzzy matches for `q`."""
+    if q is not None:
+        hits = taxonomy().search(q, limit)
+        items = [_skill_out(s, score) for s, score in hits if not category or s.category == category]
+    else:
+        items = [
+            _skill_out(s) for s in sorted(taxonomy().skills, key=lambda s: s.code)
+            if not category or s.category == category
+        ][:limit]
+    return SkillPage(items=items)
+
+
+@router.get("/skills/{code}", response_model=SkillOut)
+async def get_skill(code: str, _principal: PrincipalDep) -> SkillOut:
+    skill = taxonomy().by_code.get(code)
+    if skill is None:
+        raise NotFound(f"no skill with code {code}")
+    return _skill_out(skill)
+
+
+@router.get("/districts", response_model=DistrictPage)
+async def list_districts(_principal: PrincipalDep) -> DistrictPage:
+    """Chongqing's 38 区县 with administrative codes and centroids (one page)."""
+    return DistrictPage(items=[DistrictOut(**asdict(d)) for d in districts().values()])
+
+
+@router.get("/districts/{code}", response_model=DistrictOut)
+async def get_district(code: str, _principal: PrincipalDep) -> DistrictOut:
+    district = districts().get(code)
+    if district is None:
+        raise NotFound(f"no district with code {code}")
+    return DistrictOut(**asdict(district))
