@@ -3,6 +3,7 @@
 from app.auth.models import ApiKey
 from app.db import Base
 from app.employers.models import Employer
+from app.engagements.models import Engagement
 from app.events.models import Event
 from app.idempotency.models import IdempotencyRecord
 from app.jobs.models import Job, JobSkill
@@ -10,6 +11,6 @@ from app.markets.models import Market
 from app.workers.models import Worker, WorkerSkill
 
 __all__ = [
-    "ApiKey", "Base", "Employer", "Event", "IdempotencyRecord", "Job", "JobSkill", "Market",
+    "ApiKey", "Base", "Employer", "Engagement", "Event", "IdempotencyRecord", "Job", "JobSkill", "Market",
     "Worker", "WorkerSkill",
 ]

@@ -34,6 +34,9 @@ class Worker(Timestamped, Base):
     graduation_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     # active | inactive
     status: Mapped[str] = mapped_column(String(20), default="active")
+    # Engagement history turned into [0, 1] (0.5 = newcomer); kept on the row so matching
+    # reads it with the candidate instead of aggregating history per request.
+    reliability: Mapped[float] = mapped_column(Float, default=0.5, server_default="0.5")
     registered_by_market_id: Mapped[int | None] = mapped_column(
         ForeignKey("markets.id"), nullable=True
     )

@@ -15,6 +15,7 @@ from app.common.geo import nearest_district
 from app.common.problems import Conflict, Forbidden, NotFound, field_error
 from app.config import Settings
 from app.db import utcnow
+from app.engagements.models import Engagement
 from app.events.service import record_event
 from app.reference.skills import normalise_skills
 from app.workers.models import Worker, WorkerSkill
@@ -45,8 +46,19 @@ def manages(principal: Principal, worker: Worker) -> bool:
 
 
 async def can_see_phone(session: AsyncSession, principal: Principal, worker: Worker) -> bool:
-    """The worker and admins; employers once they have hired the worker (engagements)."""
-    return principal.is_admin or is_self(principal, worker)
+    """The worker and admins; an employer once it has hired the worker (any engagement that
+    got past the offer stage, including finished ones, so it can settle wages)."""
+    if principal.is_admin or is_self(principal, worker):
+        return True
+    if principal.role is Role.employer and principal.subject_id is not None:
+        hired = await session.scalar(
+            select(Engagement.id).where(
+                Engagement.employer_id == principal.subject_id,
+                Engagement.worker_id == worker.id,
+            ).limit(1)
+        )
+        return hired is not None
+    return False
 
 
 async def get_worker(session: AsyncSession, principal: Principal, worker_id: int) -> Worker:

@@ -167,6 +167,7 @@ def upgrade() -> None:
     sa.Column('registered_unemployed_date', sa.Date(), nullable=True),
     sa.Column('graduation_date', sa.Date(), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('reliability', sa.Float(), nullable=False, server_default='0.5'),
     sa.Column('registered_by_market_id', BigId, nullable=True),
     sa.Column('created_by_key_id', BigId, nullable=True),
     sa.Column('deactivated_at', sa.DateTime(timezone=True), nullable=True),
@@ -200,10 +201,33 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('worker_id', 'position', name=op.f('pk_worker_skills'))
     )
     op.create_index(op.f('ix_worker_skills_skill_code'), 'worker_skills', ['skill_code'], unique=False)
+    op.create_table('engagements',
+    sa.Column('id', BigId, nullable=False),
+    sa.Column('job_id', BigId, nullable=False),
+    sa.Column('worker_id', BigId, nullable=False),
+    sa.Column('employer_id', BigId, nullable=False),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['employer_id'], ['employers.id'], name=op.f('fk_engagements_employer_id_employers')),
+    sa.ForeignKeyConstraint(['job_id'], ['jobs.id'], name=op.f('fk_engagements_job_id_jobs')),
+    sa.ForeignKeyConstraint(['worker_id'], ['workers.id'], name=op.f('fk_engagements_worker_id_workers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_engagements'))
+    )
+    op.create_index('ix_engagements_employer_worker', 'engagements', ['employer_id', 'worker_id'], unique=False)
+    op.create_index('ix_engagements_job_status', 'engagements', ['job_id', 'status'], unique=False)
+    op.create_index('ix_engagements_worker_status', 'engagements', ['worker_id', 'status'], unique=False)
 
 
 
 def downgrade() -> None:
+    op.drop_index('ix_engagements_worker_status', table_name='engagements')
+    op.drop_index('ix_engagements_job_status', table_name='engagements')
+    op.drop_index('ix_engagements_employer_worker', table_name='engagements')
+    op.drop_table('engagements')
     op.drop_index(op.f('ix_worker_skills_skill_code'), table_name='worker_skills')
 
     op.drop_table('worker_skills')
