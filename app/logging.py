@@ -40,17 +40,24 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
         if json_logs
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    # structlog hands its events to the standard library, so our lines and those of uvicorn,
+    # SQLAlchemy and alembic share one handler, one format and the same scrubbing.
     structlog.configure(
-        processors=[*shared, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        processors=[
+            structlog.stdlib.filter_by_level,
+            structlog.stdlib.add_logger_name,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        wrapper_class=structlog.stdlib.BoundLogger,
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
-    # Standard-library loggers (uvicorn, sqlalchemy, alembic) go through the same scrubbing.
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            processor=renderer, foreign_pre_chain=shared
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
         )
     )
     root = logging.getLogger()

@@ -41,6 +41,20 @@ class SkillMatch:
     similarity: float  # 0–100; 100 for an exact name or synonym
 
 
+def label_similarity(text: str, label: str, *, score_cutoff: float = 0, **_kw) -> float:
+    """Similarity 0–100 of typed text and a taxonomy label.
+
+    Whole-string similarity, or a substring match discounted a little, but only when the
+    shorter string covers at least half of the longer: "水电维修工" finds 水电维修, while
+    "量子计算机调音师" does not become 调音师 just because it contains the word.
+    """
+    score = fuzz.ratio(text, label)
+    short, long_ = sorted((len(text), len(label)))
+    if long_ and short / long_ >= 0.5:
+        score = max(score, 0.95 * fuzz.partial_ratio(text, label))
+    return score if score >= score_cutoff else 0.0
+
+
 def _load(name: str) -> list[dict]:
     return json.loads(resources.files("app.reference").joinpath("data", name).read_text("utf-8"))
 
@@ -56,7 +70,8 @@ class Taxonomy:
             for label in (skill.name, *skill.synonyms):
                 self._labels.append(label)
                 self._label_skill.append(skill)
-        self._exact = {label: skill for label, skill in zip(self._labels, self._label_skill)}
+        self._folded = [utils.default_process(label) for label in self._labels]
+        self._exact = dict(zip(self._labels, self._label_skill, strict=True))
 
     def normalise(self, raw: str, threshold: float) -> SkillMatch:
         text = nfkc(raw)
@@ -64,7 +79,7 @@ class Taxonomy:
         if exact is not None:
             return SkillMatch(raw, exact, 100.0)
         best = process.extractOne(
-            text, self._labels, scorer=fuzz.WRatio, processor=utils.default_process,
+            utils.default_process(text), self._folded, scorer=label_similarity,
             score_cutoff=threshold,
         )
         if best is None:
@@ -75,7 +90,7 @@ class Taxonomy:
     def search(self, query: str, limit: int) -> list[tuple[Skill, float]]:
         """Best skills for a query, one row per skill, by its best-scoring label."""
         hits = process.extract(
-            nfkc(query), self._labels, scorer=fuzz.WRatio, processor=utils.default_process,
+            utils.default_process(nfkc(query)), self._folded, scorer=fuzz.WRatio,
             limit=limit * 4, score_cutoff=50,
         )
         seen: dict[str, tuple[Skill, float]] = {}

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal
+from app.auth.principal import Principal, Role
 from app.common.deps import SessionDep, SettingsDep, require
 from app.common.etag import etag_of
 from app.common.pagination import Page, PageParams, page_of, page_params
@@ -74,6 +75,8 @@ async def create_worker(
     principal: Principal = require("workers:write"),
 ) -> WorkerOut:
     worker = await service.create_worker(session, principal, body, settings)
+    if principal.role is Role.worker:  # the key was bound to this profile just now
+        principal = replace(principal, subject_id=worker.id)
     response.headers["Location"] = f"/v1/workers/{worker.id}"
     return await _single(session, principal, response, worker)
 
