@@ -6,7 +6,7 @@ from tests.conftest import auth, in_days, job_body, unique
 
 
 async def test_unverified_employer_posting_waits_for_review(client, world):
-    employer_id, key = await world.employer(verified=False)
+    _employer_id, key = await world.employer(verified=False)
     job = await world.job(key)
     assert job["status"] == "pending_review"
     # Pending postings are invisible to the public and to other employers.

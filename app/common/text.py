@@ -24,7 +24,7 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def Text(max_length: int, min_length: int = 1):  # noqa: N802 - reads like a type
+def Text(max_length: int, min_length: int = 1):
     return Annotated[
         str,
         BeforeValidator(_nfkc),

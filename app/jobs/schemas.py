@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
@@ -105,7 +106,7 @@ def check_shifts(shifts: list[Shift], starts_at: datetime, ends_at: datetime) ->
     for shift in ordered:
         if shift.starts_at < starts_at or shift.ends_at > ends_at:
             raise ValueError("every shift must lie between the job's starts_at and ends_at")
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in pairwise(ordered):
         if b.starts_at < a.ends_at:
             raise ValueError("shifts must not overlap")
 

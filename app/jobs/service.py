@@ -20,8 +20,8 @@ from app.employers.models import Employer
 from app.events.service import record_event
 from app.jobs import screening
 from app.jobs.models import Job, JobSkill
-from app.markets.models import Market
 from app.jobs.schemas import JobCreate, JobPatch, ReviewIn, Shift, check_shifts
+from app.markets.models import Market
 from app.reference.skills import normalise_skills
 
 # Statuses anyone with jobs:read may see; the rest only the owner, its market and admins.
