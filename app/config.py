@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     log_json: bool = True
 
     max_body_bytes: int = 1024 * 1024
+    # `limits` notation; storage "async+memory://" (per process) or "async+redis://host:port".
+    rate_limit_per_key: str = "1200/minute"
+    rate_limit_per_address: str = "120/minute"
+    rate_limit_storage: str = "async+memory://"
+    # Browser origins of the public sites that call the API directly (e.g. 渝职聘's pages).
+    cors_origins: list[str] = Field(default_factory=list)
     idempotency_ttl_hours: int = 24
     db_pool_size: int = 10
 

@@ -8,14 +8,20 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.responses import JSONResponse
 
 from app.auth.router import router as api_keys_router
-from app.common.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.common.middleware import (
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.common.problems import install_problem_handlers, problem_response
+from app.common.ratelimit import RateLimitMiddleware
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.employers.router import router as employers_router
@@ -104,9 +110,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    markets_router, jobs_router, workers_router):
         app.include_router(router)
 
-    # Added innermost first: request context wraps everything, then the body limit.
+    # Added innermost first. Outermost: request context, security headers, CORS, rate limits,
+    # body limit, then idempotency right around the routes.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RateLimitMiddleware, per_key=settings.rate_limit_per_key,
+        per_address=settings.rate_limit_per_address, storage_uri=settings.rate_limit_storage,
+    )
+    app.add_middleware(
+        CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
+        allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "If-Match",
+                       "X-Request-ID"],
+        expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID",
+                        "Idempotent-Replayed"],
+        max_age=600,
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     Instrumentator(excluded_handlers=["/metrics", "/healthz"]).instrument(app).expose(
         app, endpoint="/metrics", include_in_schema=False

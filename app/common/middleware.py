@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids and access logs, and the request body size limit."""
+"""ASGI middleware: request ids and access logs, security headers, the body size limit."""
 
 from __future__ import annotations
 
@@ -93,20 +93,55 @@ class BodyLimitMiddleware:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            problem_body(
-                413, "Content too large",
-                f"request bodies are limited to {self.max_bytes} bytes", "content-too-large",
-            )
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+        await send_problem(
+            send, 413, "Content too large",
+            f"request bodies are limited to {self.max_bytes} bytes", "content-too-large",
         )
-        await send({"type": "http.response.body", "body": body})
+
+
+async def send_problem(
+    send: Send, status: int, title: str, detail: str, slug: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """A problem+json response from raw ASGI middleware (outside FastAPI's handlers)."""
+    body = json.dumps(problem_body(status, title, detail, slug), ensure_ascii=False).encode()
+    raw_headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class SecurityHeadersMiddleware:
+    """Headers every API response carries; HTML and the docs keep their own CSP needs."""
+
+    JSON_CSP = b"default-src 'none'; frame-ancestors 'none'"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {k.lower() for k, _ in headers}
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+                ]
+                content_type = dict(headers).get(b"content-type", b"")
+                if b"json" in content_type and b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", self.JSON_CSP))
+                if scope["path"].startswith("/v1/") and b"cache-control" not in names:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

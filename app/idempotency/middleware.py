@@ -9,7 +9,6 @@ so the client may retry them with the same key.
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
@@ -17,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.service import hash_key
-from app.common.problems import PROBLEM_JSON, problem_body
+from app.common.middleware import send_problem
 from app.db import utcnow
 from app.idempotency.models import IdempotencyRecord
 
@@ -42,7 +41,7 @@ class IdempotencyMiddleware:
         if key is None:
             return await self.app(scope, receive, send)
         if not 1 <= len(key) <= 255 or not key.isprintable():
-            return await _send_problem(
+            return await send_problem(
                 send, 400, "Bad request", "Idempotency-Key must be 1–255 printable characters",
                 "bad-idempotency-key",
             )
@@ -65,7 +64,7 @@ class IdempotencyMiddleware:
         try:
             stored = await _claim(state, owner, key, fingerprint)
         except _Outcome as outcome:
-            return await _send_problem(
+            return await send_problem(
                 send, outcome.status, outcome.title, outcome.detail, outcome.slug
             )
         if stored is not None:
@@ -191,19 +190,4 @@ async def _replay(send: Send, row: IdempotencyRecord) -> None:
     body = row.body or b""
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": row.status_code, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _send_problem(send: Send, status: int, title: str, detail: str, slug: str) -> None:
-    body = json.dumps(problem_body(status, title, detail, slug), ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
     await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,52 @@
+"""Per-key and per-address rate limits (the `limits` library), answered as 429 problems.
+
+The default storage is in-process memory, which suits the embedded single-process setup; with
+several API processes each one counts alone (a limit of N allows up to N × processes). Set
+GIGMARKET_RATE_LIMIT_STORAGE=async+redis://host:6379 to share the counters between processes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import parse
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.auth.service import hash_key
+from app.common.middleware import send_problem
+
+# Probes and scrapes must never be throttled away from the load balancer and Prometheus.
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+class RateLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, per_key: str, per_address: str, storage_uri: str) -> None:
+        self.app = app
+        self.per_key = parse(per_key)
+        self.per_address = parse(per_address)
+        self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
+            return await self.app(scope, receive, send)
+        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            # Keyed hash: the limiter's storage never holds a usable key.
+            identity = "key:" + hash_key(scope["app"].state.secret_key, token.strip())[:32]
+            item = self.per_key
+        else:
+            client = scope.get("client") or ("unknown", 0)
+            identity, item = f"addr:{client[0]}", self.per_address
+        if await self.limiter.hit(item, "gigmarket", identity):
+            return await self.app(scope, receive, send)
+        stats = await self.limiter.get_window_stats(item, "gigmarket", identity)
+        retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+        return await send_problem(
+            send, 429, "Too many requests",
+            f"rate limit of {item} exceeded; retry in {retry_after} s", "rate-limited",
+            headers={"Retry-After": str(retry_after)},
+        )

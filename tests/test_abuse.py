@@ -1,0 +1,58 @@
+"""Rate limits, security headers and CORS, on an app instance with small limits."""
+
+import httpx
+import pytest
+
+from app.auth.principal import Role
+from app.main import create_app
+from tests.conftest import auth
+
+
+@pytest.fixture(scope="module")
+async def strict_client(settings):
+    strict = settings.model_copy(update={
+        "rate_limit_per_key": "3/minute", "rate_limit_per_address": "2/minute",
+        "cors_origins": ["https://www.example-partner.cn"],
+    })
+    app = create_app(strict)
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gigmarket.test") as c:
+        yield c
+    await app.state.engine.dispose()
+
+
+async def test_per_key_limit_answers_429_with_retry_after(strict_client, world):
+    key = await world.admin()
+    other = await world.key(Role.inspector)
+    codes = [(await strict_client.get("/v1/jobs", headers=auth(key))).status_code
+             for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    r = await strict_client.get("/v1/jobs", headers=auth(key))
+    assert r.status_code == 429 and r.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(r.headers["retry-after"]) <= 60
+    # Another key has its own budget; health probes are never limited.
+    assert (await strict_client.get("/v1/jobs", headers=auth(other))).status_code == 200
+    for _ in range(5):
+        assert (await strict_client.get("/healthz")).status_code == 200
+
+
+async def test_unauthenticated_callers_are_limited_per_address(strict_client):
+    codes = [(await strict_client.get("/v1/districts")).status_code for _ in range(3)]
+    assert codes == [401, 401, 429]
+
+
+async def test_security_headers_and_cors(client, strict_client, world):
+    r = await client.get("/v1/jobs", headers=auth(await world.admin()))
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["cache-control"] == "no-store"
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-request-id"]
+    preflight = await strict_client.options("/v1/jobs", headers={
+        "Origin": "https://www.example-partner.cn", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "Authorization, Idempotency-Key"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "https://www.example-partner.cn"
+    foreign = await strict_client.options("/v1/jobs", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in foreign.headers
