@@ -7,7 +7,7 @@ import contextlib
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import exc as sa_exc
@@ -15,11 +15,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.responses import JSONResponse
 
 from app.auth.router import router as api_keys_router
+from app.common.deps import authenticated
 from app.common.middleware import (
     BodyLimitMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
+from app.common.openapi import install_openapi
 from app.common.problems import install_problem_handlers, problem_response
 from app.common.ratelimit import RateLimitMiddleware
 from app.config import Settings, get_settings
@@ -105,10 +107,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.secret_key = settings.resolved_secret_key()
 
     install_problem_handlers(app)
+    install_openapi(app)
     _install_database_handlers(app)
-    for router in (ops_router, api_keys_router, reference_router, employers_router,
-                   markets_router, jobs_router, workers_router):
-        app.include_router(router)
+    app.include_router(ops_router)
+    # Every /v1 route authenticates first, so a caller without a valid key learns nothing
+    # from validation errors (401 comes before any 422).
+    for router in (api_keys_router, reference_router, employers_router, markets_router,
+                   jobs_router, workers_router):
+        app.include_router(router, dependencies=[Depends(authenticated)])
 
     # Added innermost first. Outermost: request context, security headers, CORS, rate limits,
     # body limit, then idempotency right around the routes.

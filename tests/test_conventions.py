@@ -166,6 +166,7 @@ JOB_CASES = [
     ("naive start time", {"starts_at": "2030-01-01T08:00:00"}, "/starts_at"),
     ("start in the past", {"starts_at": in_days(-3), "ends_at": in_days(1)}, "/starts_at"),
     ("not a date", {"starts_at": "tomorrow"}, "/starts_at"),
+    ("unix timestamp instead of RFC 3339", {"starts_at": 1893456000}, "/starts_at"),
     ("zero wage", {"wage": {"amount": 0, "unit": "hour", "settlement": "daily"}},
      "/wage/amount"),
     ("fractional fen", {"wage": {"amount": 30.5, "unit": "hour", "settlement": "daily"}},
@@ -276,3 +277,15 @@ async def test_duplicate_credit_code_is_409(client, world):
                               headers=auth(admin))
     assert first.status_code == 201 and again.status_code == 409
     assert again.json()["existing_id"] == first.json()["id"]
+
+
+async def test_authentication_is_checked_before_parameters(client):
+    r = await client.get("/v1/jobs", params={"limit": 1000, "cursor": "bogus"})
+    assert r.status_code == 401
+
+
+async def test_method_not_allowed_lists_every_method_of_the_path(client, world):
+    r = await client.delete("/v1/jobs/1", headers=auth(await world.admin()))
+    assert r.status_code == 405
+    assert r.headers["allow"] == "GET, PATCH"
+    assert r.headers["content-type"] == "application/problem+json"

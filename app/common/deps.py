@@ -46,6 +46,7 @@ async def _principal(request: Request, session: SessionDep) -> Principal:
 
 
 PrincipalDep = Annotated[Principal, Depends(_principal)]
+authenticated = _principal  # for router-level dependencies
 
 
 def require(scope: str, *roles: Role):

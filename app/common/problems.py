@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("gigmarket.errors")
@@ -135,6 +136,16 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return out
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route offers for this path (a PARTIAL match is path-only)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route_methods
+    return sorted(methods)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -166,6 +177,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         status = exc.status_code
+        if status == 405:
+            # Starlette names only the first route that matched the path; list them all.
+            exc.headers = {"Allow": ", ".join(allowed_methods(request))}
         phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
         detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
         return problem_response(

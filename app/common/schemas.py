@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?")
+
+
+def _rfc3339_text(value: object) -> object:
+    """Only RFC 3339 text: pydantic would otherwise read numbers as Unix timestamps."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value.strip()):
+        raise ValueError("must be an RFC 3339 date-time, e.g. 2026-12-01T08:00:00+08:00")
+    return value.strip()
 
 
 def _aware(value: datetime) -> datetime:
@@ -14,7 +26,7 @@ def _aware(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+AwareDatetime = Annotated[datetime, BeforeValidator(_rfc3339_text), AfterValidator(_aware)]
 
 
 class StrictModel(BaseModel):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response
@@ -10,6 +9,7 @@ from app.common.deps import SessionDep, SettingsDep, require
 from app.common.etag import etag_of
 from app.common.pagination import Page, PageParams, page_of, page_params
 from app.common.problems import Unprocessable
+from app.common.schemas import AwareDatetime
 from app.jobs import service
 from app.jobs.models import Job
 from app.jobs.schemas import EmploymentType, JobCreate, JobOut, JobPatch, JobStatus, ReviewIn
@@ -100,13 +100,10 @@ async def list_jobs(
     employer_id: int | None = None,
     near: Annotated[str | None, Query(max_length=50, description="lat,lng")] = None,
     radius_km: Annotated[float | None, Query(gt=0, le=200)] = None,
-    starts_after: datetime | None = None,
-    starts_before: datetime | None = None,
+    starts_after: AwareDatetime | None = None,
+    starts_before: AwareDatetime | None = None,
     principal: Principal = require("jobs:read"),
 ) -> Page[JobOut]:
-    for name, value in (("starts_after", starts_after), ("starts_before", starts_before)):
-        if value is not None and value.tzinfo is None:
-            raise _bad_param(name, "must carry a UTC offset (RFC 3339)")
     filters = service.JobFilters(
         status=status, district_code=district_code,
         skill_code=_skill_code(skill, settings.skill_match_threshold),
