@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -11,7 +12,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
-from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger("gigmarket.errors")
@@ -137,12 +137,12 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route offers for this path (a PARTIAL match is path-only)."""
+    """Every method the API documents for this path (Starlette names only one route's)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        route_methods = getattr(route, "methods", None)
-        if route_methods and route.matches(request.scope)[0] is not Match.NONE:
-            methods |= route_methods
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
     return sorted(methods)
 
 
