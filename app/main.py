@@ -81,6 +81,24 @@ def _install_database_handlers(app: FastAPI) -> None:
             "concurrent-change", instance=request.url.path,
         )
 
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        # A value the database cannot hold (an out-of-range number, say) that slipped past
+        # validation is still the caller's input: 422, and logged so the schema gets fixed.
+        if "DataError" in type(getattr(exc, "orig", None)).__name__ or isinstance(
+            exc, sa_exc.DataError
+        ):
+            log.warning("database_rejected_value", path=request.url.path)
+            return problem_response(
+                422, "Validation failed", "a value is out of range for this field",
+                "validation-error", instance=request.url.path,
+            )
+        log.exception("database_error", path=request.url.path, error_type=type(exc).__name__)
+        return problem_response(
+            500, "Internal server error", "The server could not complete the request.",
+            "internal-error", instance=request.url.path,
+        )
+
+    app.add_exception_handler(sa_exc.DBAPIError, database_error)
     for exc_type in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
                      OSError):
         app.add_exception_handler(exc_type, unavailable)

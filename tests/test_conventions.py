@@ -156,6 +156,8 @@ JOB_CASES = [
     ("too many skills", {"skills": [f"技能{i}" for i in range(11)]}, "/skills"),
     ("zero headcount", {"headcount": 0}, "/headcount"),
     ("headcount as text", {"headcount": "三"}, "/headcount"),
+    ("headcount as a numeric string", {"headcount": "3"}, "/headcount"),
+    ("urgent as 0", {"urgent": 0}, "/urgent"),
     ("huge headcount", {"headcount": 100000}, "/headcount"),
     ("latitude outside Chongqing", {"location": _location(lat=39.9)}, "/location/lat"),
     ("longitude not a number", {"location": _location(lng="东经")}, "/location/lng"),
@@ -191,6 +193,7 @@ WORKER_CASES = [
     ("short phone", {"phone": "1381234"}, "/phone"),
     ("too young", {"birth_date": "2015-01-01"}, "/birth_date"),
     ("bad date", {"birth_date": "1980-02-30"}, "/birth_date"),
+    ("date as a number", {"birth_date": 19800501}, "/birth_date"),
     ("unknown gender", {"gender": "x"}, "/gender"),
     ("home outside Chongqing", {"home_location": {"lat": 23.1, "lng": 113.3}},
      "/home_location/lat"),
@@ -289,3 +292,11 @@ async def test_method_not_allowed_lists_every_method_of_the_path(client, world):
     assert r.status_code == 405
     assert r.headers["allow"] == "GET, PATCH"
     assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_ids_beyond_64_bits_are_422_not_500(client, world):
+    key = await world.admin()
+    for url in ("/v1/jobs/507250634502059455531712512", "/v1/workers/99999999999999999999",
+                "/v1/jobs?employer_id=99999999999999999999"):
+        r = await client.get(url, headers=auth(key))
+        assert r.status_code == 422, url

@@ -9,6 +9,7 @@ from app.auth.principal import Principal, Role
 from app.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from app.common.deps import SecretKeyDep, SessionDep, require
 from app.common.pagination import Page, PageParams, page_of, page_params
+from app.common.schemas import IdPath
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api-keys"])
 
@@ -42,7 +43,7 @@ async def list_api_keys(
 
 @router.delete("/{key_id}", response_model=ApiKeyOut)
 async def revoke_api_key(
-    key_id: int, session: SessionDep,
+    key_id: IdPath, session: SessionDep,
     _principal: Principal = require("keys:admin", Role.admin),
 ) -> ApiKeyOut:
     row = await service.revoke_key(session, key_id)

@@ -1,18 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, Strict
 
 from app.auth.principal import Role
-from app.common.schemas import AwareDatetime, StrictModel
+from app.common.schemas import AwareDatetime, Id, StrictModel
 from app.common.text import Name
 
 
 class ApiKeyCreate(StrictModel):
     name: Name
-    role: Role
-    subject_id: int | None = Field(
+    role: Annotated[Role, Strict(False)]  # enum from JSON text
+    subject_id: Id | None = Field(
         default=None, description="Employer, market or worker the key acts for"
     )
     scopes: list[str] | None = Field(
@@ -24,7 +25,7 @@ class ApiKeyCreate(StrictModel):
 class ApiKeyOut(BaseModel):
     id: int
     name: str
-    role: Role
+    role: Annotated[Role, Strict(False)]  # enum from JSON text
     scopes: list[str]
     prefix: str
     subject_id: int | None

@@ -9,6 +9,7 @@ from app.common.deps import SessionDep, require
 from app.common.etag import etag_of
 from app.common.pagination import Page, PageParams, page_of, page_params
 from app.common.privacy import mask_phone
+from app.common.schemas import IdPath
 from app.employers import service
 from app.employers.models import Employer
 from app.employers.schemas import EmployerCreate, EmployerOut, EmployerPatch, VerificationIn
@@ -55,7 +56,7 @@ async def list_employers(
 
 @router.get("/{employer_id}", response_model=EmployerOut)
 async def get_employer(
-    employer_id: int,
+    employer_id: IdPath,
     session: SessionDep,
     response: Response,
     principal: Principal = require("employers:read"),
@@ -67,7 +68,7 @@ async def get_employer(
 
 @router.patch("/{employer_id}", response_model=EmployerOut)
 async def patch_employer(
-    employer_id: int,
+    employer_id: IdPath,
     body: EmployerPatch,
     session: SessionDep,
     response: Response,
@@ -81,7 +82,7 @@ async def patch_employer(
 
 @router.post("/{employer_id}/verification", response_model=EmployerOut)
 async def verify_employer(
-    employer_id: int,
+    employer_id: IdPath,
     body: VerificationIn,
     session: SessionDep,
     response: Response,

@@ -9,7 +9,7 @@ from app.common.deps import SessionDep, SettingsDep, require
 from app.common.etag import etag_of
 from app.common.pagination import Page, PageParams, page_of, page_params
 from app.common.problems import Unprocessable
-from app.common.schemas import AwareDatetime
+from app.common.schemas import AwareDatetime, IdPath, IdQuery
 from app.jobs import service
 from app.jobs.models import Job
 from app.jobs.schemas import EmploymentType, JobCreate, JobOut, JobPatch, JobStatus, ReviewIn
@@ -97,7 +97,7 @@ async def list_jobs(
     skill: Annotated[str | None, Query(max_length=60, description="Skill code or text")] = None,
     employment_type: EmploymentType | None = None,
     urgent: bool | None = None,
-    employer_id: int | None = None,
+    employer_id: IdQuery = None,
     near: Annotated[str | None, Query(max_length=50, description="lat,lng")] = None,
     radius_km: Annotated[float | None, Query(gt=0, le=200)] = None,
     starts_after: AwareDatetime | None = None,
@@ -120,7 +120,7 @@ async def list_jobs(
 
 @router.get("/{job_id}", response_model=JobOut)
 async def get_job(
-    job_id: int, session: SessionDep, response: Response,
+    job_id: IdPath, session: SessionDep, response: Response,
     principal: Principal = require("jobs:read"),
 ) -> JobOut:
     return _single(response, await service.get_job(session, principal, job_id))
@@ -128,7 +128,7 @@ async def get_job(
 
 @router.patch("/{job_id}", response_model=JobOut)
 async def patch_job(
-    job_id: int,
+    job_id: IdPath,
     body: JobPatch,
     session: SessionDep,
     settings: SettingsDep,
@@ -142,7 +142,7 @@ async def patch_job(
 
 @router.post("/{job_id}/close", response_model=JobOut)
 async def close_job(
-    job_id: int, session: SessionDep, response: Response,
+    job_id: IdPath, session: SessionDep, response: Response,
     principal: Principal = require("jobs:write", Role.employer, Role.market),
 ) -> JobOut:
     return _single(response, await service.close_job(session, principal, job_id))
@@ -150,7 +150,7 @@ async def close_job(
 
 @router.post("/{job_id}/cancel", response_model=JobOut)
 async def cancel_job(
-    job_id: int, session: SessionDep, response: Response,
+    job_id: IdPath, session: SessionDep, response: Response,
     principal: Principal = require("jobs:write", Role.employer, Role.market),
 ) -> JobOut:
     return _single(response, await service.cancel_job(session, principal, job_id))
@@ -158,7 +158,7 @@ async def cancel_job(
 
 @router.post("/{job_id}/review", response_model=JobOut)
 async def review_job(
-    job_id: int, body: ReviewIn, session: SessionDep, response: Response,
+    job_id: IdPath, body: ReviewIn, session: SessionDep, response: Response,
     principal: Principal = require("jobs:review", Role.market),
 ) -> JobOut:
     return _single(response, await service.review_job(session, principal, job_id, body))

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from app.common.schemas import AwareDatetime, DistrictCode, StrictModel
+from app.common.schemas import AwareDatetime, DistrictCode, Id, StrictModel
 from app.common.text import Text
 
 EmploymentType = Literal["part_time", "temporary", "seasonal"]
@@ -59,7 +59,7 @@ class Requirements(StrictModel):
 
 
 class JobCreate(StrictModel):
-    employer_id: int | None = Field(
+    employer_id: Id | None = Field(
         default=None, description="Required for admins and markets; an employer key posts as itself"
     )
     title: Text(120)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from app.auth.principal import Principal, Role
 from app.common.deps import PrincipalDep, SessionDep, require
 from app.common.pagination import Page, PageParams, page_of, page_params
+from app.common.schemas import IdPath
 from app.markets import service
 from app.markets.schemas import MarketCreate, MarketOut
 
@@ -40,7 +41,7 @@ async def list_markets(
 
 
 @router.get("/{market_id}", response_model=MarketOut)
-async def get_market(market_id: int, session: SessionDep, _principal: PrincipalDep) -> MarketOut:
+async def get_market(market_id: IdPath, session: SessionDep, _principal: PrincipalDep) -> MarketOut:
     return MarketOut.model_validate(
         await service.get_market(session, market_id), from_attributes=True
     )

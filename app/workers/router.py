@@ -12,6 +12,7 @@ from app.common.deps import SessionDep, SettingsDep, require
 from app.common.etag import etag_of
 from app.common.pagination import Page, PageParams, page_of, page_params
 from app.common.privacy import mask_phone
+from app.common.schemas import IdPath
 from app.reference.skills import skill_view
 from app.workers import service
 from app.workers.models import Worker
@@ -99,7 +100,7 @@ async def list_workers(
 
 @router.get("/{worker_id}", response_model=WorkerOut)
 async def get_worker(
-    worker_id: int, session: SessionDep, response: Response,
+    worker_id: IdPath, session: SessionDep, response: Response,
     principal: Principal = require("workers:read"),
 ) -> WorkerOut:
     worker = await service.get_worker(session, principal, worker_id)
@@ -108,7 +109,7 @@ async def get_worker(
 
 @router.patch("/{worker_id}", response_model=WorkerOut)
 async def patch_worker(
-    worker_id: int, body: WorkerPatch, session: SessionDep, settings: SettingsDep,
+    worker_id: IdPath, body: WorkerPatch, session: SessionDep, settings: SettingsDep,
     response: Response, if_match: Annotated[str | None, Header()] = None,
     principal: Principal = require("workers:write"),
 ) -> WorkerOut:
@@ -118,7 +119,7 @@ async def patch_worker(
 
 @router.post("/{worker_id}/deactivate", response_model=WorkerOut)
 async def deactivate_worker(
-    worker_id: int, session: SessionDep, response: Response,
+    worker_id: IdPath, session: SessionDep, response: Response,
     principal: Principal = require("workers:write"),
 ) -> WorkerOut:
     worker = await service.set_worker_status(session, principal, worker_id, "inactive")
@@ -127,7 +128,7 @@ async def deactivate_worker(
 
 @router.post("/{worker_id}/reactivate", response_model=WorkerOut)
 async def reactivate_worker(
-    worker_id: int, session: SessionDep, response: Response,
+    worker_id: IdPath, session: SessionDep, response: Response,
     principal: Principal = require("workers:write"),
 ) -> WorkerOut:
     worker = await service.set_worker_status(session, principal, worker_id, "active")

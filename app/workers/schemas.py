@@ -14,7 +14,7 @@ from pydantic import (
 )
 
 from app.common.privacy import normalise_phone
-from app.common.schemas import DistrictCode, StrictModel
+from app.common.schemas import DateText, DistrictCode, StrictModel
 from app.common.text import Name, Text, _nfkc
 from app.jobs.schemas import Gender, WageUnit
 
@@ -79,7 +79,7 @@ def _adult_birth_date(value: date) -> date:
     return value
 
 
-BirthDate = Annotated[date, AfterValidator(_adult_birth_date)]
+BirthDate = Annotated[DateText, AfterValidator(_adult_birth_date)]
 
 
 class WorkerCreate(StrictModel):
@@ -94,13 +94,13 @@ class WorkerCreate(StrictModel):
     availability: list[AvailabilityWindow] | None = Field(
         default=None, max_length=50, description="Weekly windows; null = available any time"
     )
-    available_from_date: date | None = None
-    available_until_date: date | None = None
+    available_from_date: DateText | None = None
+    available_until_date: DateText | None = None
     min_wage: MinWage | None = None
     target_groups: list[TargetGroup] = Field(default_factory=list, max_length=7)
     hukou_chongqing: bool | None = None
-    registered_unemployed_date: date | None = None
-    graduation_date: date | None = None
+    registered_unemployed_date: DateText | None = None
+    graduation_date: DateText | None = None
 
     @field_validator("available_until_date")
     @classmethod
@@ -119,13 +119,13 @@ class WorkerPatch(StrictModel):
     home_location: HomeLocation | None = None
     max_travel_km: float | None = Field(default=None, gt=0, le=200)
     availability: list[AvailabilityWindow] | None = Field(default=None, max_length=50)
-    available_from_date: date | None = None
-    available_until_date: date | None = None
+    available_from_date: DateText | None = None
+    available_until_date: DateText | None = None
     min_wage: MinWage | None = None
     target_groups: list[TargetGroup] | None = Field(default=None, max_length=7)
     hukou_chongqing: bool | None = None
-    registered_unemployed_date: date | None = None
-    graduation_date: date | None = None
+    registered_unemployed_date: DateText | None = None
+    graduation_date: DateText | None = None
 
 
 class WorkerSkillOut(BaseModel):
