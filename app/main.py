@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from contextlib import asynccontextmanager
 
+import asyncpg
 import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -82,6 +83,8 @@ def _install_database_handlers(app: FastAPI) -> None:
         )
 
     async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        if getattr(exc, "connection_invalidated", False):  # the server went away mid-request
+            return await unavailable(request, exc)
         # A value the database cannot hold (an out-of-range number, say) that slipped past
         # validation is still the caller's input: 422, and logged so the schema gets fixed.
         if "DataError" in type(getattr(exc, "orig", None)).__name__ or isinstance(
@@ -99,8 +102,12 @@ def _install_database_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(sa_exc.DBAPIError, database_error)
+    # Raw asyncpg errors escape SQLAlchemy's wrapping when a connection is being opened while
+    # the server shuts down or starts up.
     for exc_type in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
-                     OSError):
+                     OSError, asyncpg.exceptions.OperatorInterventionError,
+                     asyncpg.exceptions.ConnectionDoesNotExistError,
+                     asyncpg.exceptions.TooManyConnectionsError):
         app.add_exception_handler(exc_type, unavailable)
     for exc_type in (sa_exc.IntegrityError, StaleDataError):
         app.add_exception_handler(exc_type, conflict)
