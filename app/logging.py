@@ -60,7 +60,9 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
             foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
         )
     )
+    handler.gigmarket = True  # replace only our own handler when configured again
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [h for h in root.handlers if not getattr(h, "gigmarket", False)]
+    root.addHandler(handler)
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True  # our access log replaces it

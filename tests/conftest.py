@@ -4,8 +4,11 @@ GIGMARKET_TEST_DATABASE_URL names a server), the real app, and an httpx client o
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
+import logging
 import os
+import re
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -215,3 +218,23 @@ def worker_body(**overrides) -> dict:
 @pytest.fixture(scope="session")
 def world(app, client) -> World:
     return World(app, client)
+
+
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def logs_never_hold_personal_data(app) -> Iterator[None]:
+    """Tees every log line of the whole session and checks, at the end, that no phone number
+    or API key was ever written: the suite itself is the 'full run' the logs are searched in."""
+    root = logging.getLogger()
+    buffer = io.StringIO()
+    tee = logging.StreamHandler(buffer)
+    tee.setFormatter(next(h for h in root.handlers if getattr(h, "gigmarket", False)).formatter)
+    root.addHandler(tee)
+    yield
+    root.removeHandler(tee)
+    text = buffer.getvalue()
+    assert "request" in text, "the access log should have recorded the session"
+    leaks = _MOBILE.findall(text) + re.findall(r"gm_live_[A-Za-z0-9_\-]{8,}", text)
+    assert not leaks, f"personal data or keys in the logs: {leaks[:5]}"
