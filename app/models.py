@@ -7,10 +7,10 @@ from app.engagements.models import Engagement
 from app.events.models import Event
 from app.idempotency.models import IdempotencyRecord
 from app.jobs.models import Job, JobSkill
-from app.markets.models import Market
+from app.markets.models import ComplianceStandard, Market, MarketAssessment
 from app.workers.models import Worker, WorkerSkill
 
 __all__ = [
-    "ApiKey", "Base", "Employer", "Engagement", "Event", "IdempotencyRecord", "Job", "JobSkill", "Market",
-    "Worker", "WorkerSkill",
+    "ApiKey", "Base", "ComplianceStandard", "Employer", "Engagement", "Event", "IdempotencyRecord",
+    "Job", "JobSkill", "Market", "MarketAssessment", "Worker", "WorkerSkill",
 ]

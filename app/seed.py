@@ -34,6 +34,7 @@ CATEGORY_WEIGHT = {
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国红梅玉兰志强春梅海燕小红晓东建华文斌德明"
+MARKET_MODES = ("public_agency", "agency_window", "purchased_service")
 WAGES = {  # unit -> (low, high) in fen
     "hour": (2300, 6000), "day": (18000, 45000), "month": (300000, 900000), "piece": (200, 3000),
 }
@@ -214,6 +215,8 @@ async def seed(
                 rows.append({
                     "name": f"{d.name}{'零工市场' if i % 3 == 0 else '零工驿站'}{i + 1}号",
                     "scale": "market" if i % 3 == 0 else "station", "district_code": d.code,
+                    "operating_mode": MARKET_MODES[i % len(MARKET_MODES)],
+                    "opening_date": today - timedelta(days=30 + (i * 97) % 1470),
                     "address": f"{d.name}就业服务中心", "lat": lat, "lng": lng,
                     "created_at": now, "updated_at": now,
                 })

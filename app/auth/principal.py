@@ -25,9 +25,11 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.market: frozenset(
         {"jobs:read", "jobs:write", "jobs:review", "workers:read", "workers:write",
          "employers:read", "employers:write", "employers:verify", "matches:read",
-         "markets:write"}
+         "markets:write", "assessments:write"}
     ),
-    Role.inspector: frozenset({"jobs:read", "employers:read", "markets:read", "assessments:verify"}),
+    Role.inspector: frozenset(
+        {"jobs:read", "employers:read", "markets:read", "assessments:write", "assessments:verify"}
+    ),
     Role.partner: frozenset({"jobs:read", "jobs:write", "events:read", "webhooks:write"}),
     Role.worker: frozenset({"jobs:read", "workers:read", "workers:write", "matches:read"}),
 }

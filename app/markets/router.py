@@ -2,46 +2,84 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
 from app.auth.principal import Principal, Role
 from app.common.deps import PrincipalDep, SessionDep, require
+from app.common.etag import etag_of
 from app.common.pagination import Page, PageParams, page_of, page_params
 from app.common.schemas import IdPath
-from app.markets import service
-from app.markets.schemas import MarketCreate, MarketOut
+from app.markets import assessments, service
+from app.markets.compliance_router import router as compliance_router
+from app.markets.models import Market
+from app.markets.schemas import (
+    CurrentRating,
+    MarketCreate,
+    MarketOut,
+    MarketPatch,
+    MarketScale,
+    OperatingMode,
+)
 
-router = APIRouter(prefix="/v1/markets", tags=["markets"])
+markets = APIRouter(prefix="/v1/markets", tags=["markets"])
 
 
-@router.post("", status_code=201, response_model=MarketOut)
+def market_out(market: Market, rating: dict | None) -> MarketOut:
+    out = MarketOut.model_validate(market, from_attributes=True)
+    return out.model_copy(update={"current_rating": CurrentRating(**rating) if rating else None})
+
+
+async def _single(session, response: Response, market: Market) -> MarketOut:
+    response.headers["ETag"] = etag_of(market.id, market.version)
+    ratings = await assessments.current_ratings(session, [market.id])
+    return market_out(market, ratings.get(market.id))
+
+
+@markets.post("", status_code=201, response_model=MarketOut)
 async def create_market(
     body: MarketCreate, session: SessionDep, response: Response,
     principal: Principal = require("markets:admin", Role.admin),
 ) -> MarketOut:
     market = await service.create_market(session, principal, body)
     response.headers["Location"] = f"/v1/markets/{market.id}"
-    return MarketOut.model_validate(market, from_attributes=True)
+    return await _single(session, response, market)
 
 
-@router.get("", response_model=Page[MarketOut])
+@markets.get("", response_model=Page[MarketOut])
 async def list_markets(
     session: SessionDep, _principal: PrincipalDep,
     page: Annotated[PageParams, Depends(page_params)],
     district_code: Annotated[str | None, Query(max_length=6)] = None,
+    scale: Annotated[MarketScale | None, Query()] = None,
+    operating_mode: Annotated[OperatingMode | None, Query()] = None,
 ) -> Page[MarketOut]:
-    """Markets are public service points: every caller may find them."""
+    """Markets are public service points: every caller may find them and their ratings."""
     rows = await service.list_markets(
-        session, limit=page.limit, after_id=page.after_id, district_code=district_code
+        session, limit=page.limit, after_id=page.after_id, district_code=district_code,
+        scale=scale, operating_mode=operating_mode,
     )
     rows, cursor = page_of(rows, page)
-    return Page(
-        items=[MarketOut.model_validate(m, from_attributes=True) for m in rows], next_cursor=cursor
-    )
+    ratings = await assessments.current_ratings(session, [m.id for m in rows])
+    return Page(items=[market_out(m, ratings.get(m.id)) for m in rows], next_cursor=cursor)
 
 
-@router.get("/{market_id}", response_model=MarketOut)
-async def get_market(market_id: IdPath, session: SessionDep, _principal: PrincipalDep) -> MarketOut:
-    return MarketOut.model_validate(
-        await service.get_market(session, market_id), from_attributes=True
-    )
+@markets.get("/{market_id}", response_model=MarketOut)
+async def get_market(
+    market_id: IdPath, session: SessionDep, response: Response, _principal: PrincipalDep
+) -> MarketOut:
+    return await _single(session, response, await service.get_market(session, market_id))
+
+
+@markets.patch("/{market_id}", response_model=MarketOut)
+async def patch_market(
+    market_id: IdPath, body: MarketPatch, session: SessionDep, response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+    principal: Principal = require("markets:write", Role.market),
+) -> MarketOut:
+    market = await service.patch_market(session, principal, market_id, body, if_match)
+    return await _single(session, response, market)
+
+
+router = APIRouter()
+router.include_router(markets)
+router.include_router(compliance_router)

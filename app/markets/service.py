@@ -1,20 +1,38 @@
-"""Gig markets (零工市场 / 零工驿站): the registry that keys and postings point at."""
+"""Gig markets (零工市场 / 零工驿站): the registry, and who may change which fields."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.principal import Principal
-from app.common.problems import NotFound
+from app.auth.principal import Principal, Role
+from app.common.etag import check_if_match
+from app.common.patch import apply_patch
+from app.common.problems import Forbidden, NotFound
+from app.events.service import record_event
 from app.markets.models import Market
-from app.markets.schemas import MarketCreate
+from app.markets.schemas import MarketCreate, MarketPatch
+
+# What a market key may change on its own profile. Scale, district, operating mode, opening
+# date and name decide which thresholds apply and how the market is rated: the bureau's call.
+SELF_EDITABLE = frozenset({"address", "lat", "lng", "operator", "service_hotline", "opening_hours"})
+REQUIRED = {"name", "scale", "district_code"}
+
+
+def _event(session: AsyncSession, type_: str, market: Market) -> None:
+    record_event(
+        session, type_, resource_type="market", resource_id=market.id, market_id=market.id,
+        public=True,
+        data={"id": market.id, "name": market.name, "scale": market.scale,
+              "district_code": market.district_code, "operating_mode": market.operating_mode},
+    )
 
 
 async def create_market(session: AsyncSession, principal: Principal, data: MarketCreate) -> Market:
     market = Market(**data.model_dump())
     session.add(market)
     await session.flush()
+    _event(session, "market.created", market)
     return market
 
 
@@ -26,11 +44,37 @@ async def get_market(session: AsyncSession, market_id: int) -> Market:
 
 
 async def list_markets(
-    session: AsyncSession, *, limit: int, after_id: int | None, district_code: str | None
+    session: AsyncSession, *, limit: int, after_id: int | None, district_code: str | None,
+    scale: str | None = None, operating_mode: str | None = None,
 ) -> list[Market]:
     stmt = select(Market).order_by(Market.id.desc()).limit(limit + 1)
     if after_id is not None:
         stmt = stmt.where(Market.id < after_id)
     if district_code is not None:
         stmt = stmt.where(Market.district_code == district_code)
+    if scale is not None:
+        stmt = stmt.where(Market.scale == scale)
+    if operating_mode is not None:
+        stmt = stmt.where(Market.operating_mode == operating_mode)
     return list(await session.scalars(stmt))
+
+
+async def patch_market(
+    session: AsyncSession, principal: Principal, market_id: int, data: MarketPatch,
+    if_match: str | None,
+) -> Market:
+    market = await get_market(session, market_id)
+    if not principal.is_admin:
+        if not principal.acts_for(Role.market, market.id):
+            raise Forbidden("a market key changes only its own market")
+        restricted = sorted(data.model_fields_set - SELF_EDITABLE)
+        if restricted:
+            raise Forbidden(
+                f"only the bureau (admin) changes {', '.join(restricted)}",
+                errors=[{"pointer": f"/{f}", "detail": "admin only"} for f in restricted],
+            )
+    check_if_match(if_match, market.id, market.version)
+    if apply_patch(market, data, required=REQUIRED):
+        await session.flush()
+        _event(session, "market.updated", market)
+    return market
