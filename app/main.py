@@ -19,6 +19,8 @@ from app.common.problems import install_problem_handlers, problem_response
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.employers.router import router as employers_router
+from app.engagements.router import router as engagements_router
+from app.engagements.sweeps import engagement_housekeeping
 from app.idempotency.middleware import IdempotencyMiddleware, purge_expired
 from app.jobs.router import router as jobs_router
 from app.jobs.service import expire_ended_jobs
@@ -33,15 +35,17 @@ HOUSEKEEPING_SECONDS = 60
 
 
 async def _housekeeping(app: FastAPI) -> None:
-    """Expires ended postings and purges old idempotency keys. Safe in every process at once."""
+    """Expires ended postings, purges old idempotency keys, sweeps engagements (lapsed offers,
+    no-shows, overdue wages). Safe in every process at once."""
     while True:
         try:
             async with app.state.sessionmaker() as session:
                 expired = await expire_ended_jobs(session)
                 await session.commit()
             purged = await purge_expired(app.state.sessionmaker)
-            if expired or purged:
-                log.info("housekeeping", jobs_expired=expired, idempotency_purged=purged)
+            swept = await engagement_housekeeping(app.state.sessionmaker, app.state.settings)
+            if expired or purged or any(swept.values()):
+                log.info("housekeeping", jobs_expired=expired, idempotency_purged=purged, **swept)
         except Exception:
             log.exception("housekeeping_failed")
         await asyncio.sleep(HOUSEKEEPING_SECONDS)
@@ -101,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     _install_database_handlers(app)
     for router in (ops_router, api_keys_router, reference_router, employers_router,
-                   markets_router, jobs_router, workers_router):
+                   markets_router, jobs_router, workers_router, engagements_router):
         app.include_router(router)
 
     # Added innermost first: request context wraps everything, then the body limit.
