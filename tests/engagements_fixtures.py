@@ -31,8 +31,8 @@ class FakeClock:
         self.now = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
 
 
-@pytest.fixture
-def clock(app):
+@pytest.fixture(name="clock")
+def clock_fixture(app):
     fake = FakeClock()
     app.state.clock = fake
     yield fake
@@ -114,3 +114,22 @@ async def events_for(app, resource_type: str, resource_id: int) -> list[str]:
 
 async def worker_key_for(world, worker_id: int) -> str:
     return await world.key(Role.worker, worker_id)
+
+
+async def work(client, h: Hire, clock: FakeClock, *, minutes: int = 480, pieces: int | None = None,
+               confirm: bool = True) -> dict:
+    """Check in a minute after the job's start, out `minutes` later, and (optionally) have the
+    employer confirm the hours. Returns the last engagement body."""
+    start = datetime.fromisoformat(h.job["starts_at"])
+    clock.set(start + timedelta(minutes=1))
+    r = await client.post(f"{h.url}/check-in", json={}, headers=auth(h.worker_key))
+    assert r.status_code == 200, r.text
+    clock.set(start + timedelta(minutes=1 + minutes))
+    body = {} if pieces is None else {"pieces": pieces}
+    r = await client.post(f"{h.url}/check-out", json=body, headers=auth(h.worker_key))
+    assert r.status_code == 200, r.text
+    if confirm:
+        r = await client.post(f"{h.url}/hours", json={"decision": "confirm"},
+                              headers=auth(h.employer_key))
+        assert r.status_code == 200, r.text
+    return r.json()

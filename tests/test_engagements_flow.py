@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import auth
-from tests.engagements_fixtures import (  # noqa: F401 - clock is a fixture
-    clock,
+from tests.engagements_fixtures import (  # noqa: F401 - clock_fixture is the clock
+    clock_fixture,
     events_for,
     hire,
     offer_and_accept,
