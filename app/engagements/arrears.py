@@ -20,6 +20,7 @@ from app.common.problems import Forbidden
 from app.employers.models import Employer
 from app.engagements import pay
 from app.engagements.models import OWING_STATUSES, Engagement
+from app.engagements.schemas import ArrearsItem
 from app.events.service import record_event
 from app.jobs.models import Job
 from app.workers.models import Worker
@@ -60,29 +61,10 @@ def scoped_filter(principal: Principal, filters: ArrearsFilter) -> ArrearsFilter
     raise Forbidden("only admins and employers read the arrears report")
 
 
-@dataclass(frozen=True)
-class ArrearsRow:
-    engagement_id: int
-    job_id: int
-    job_title: str
-    district_code: str
-    employer_id: int
-    employer_name: str
-    worker_id: int
-    worker_name: str
-    status: str
-    settlement: str | None
-    due_date: date
-    due_fen: int
-    paid_fen: int
-    outstanding_fen: int
-    days_overdue: int
-
-
 async def list_arrears(
     session: AsyncSession, today: date, filters: ArrearsFilter, *, limit: int,
     after_id: int | None = None,
-) -> list[ArrearsRow]:
+) -> list[ArrearsItem]:
     """Newest engagements first (keyset on the engagement id); fetches limit + 1."""
     stmt = _filtered(
         select(
@@ -99,7 +81,7 @@ async def list_arrears(
     if after_id is not None:
         stmt = stmt.where(Engagement.id < after_id)
     return [
-        ArrearsRow(
+        ArrearsItem(
             engagement_id=r.id, job_id=r.job_id, job_title=r.title,
             district_code=r.district_code, employer_id=r.employer_id,
             employer_name=r.employer_name, worker_id=r.worker_id, worker_name=r.worker_name,

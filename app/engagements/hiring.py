@@ -23,7 +23,7 @@ from app.db import begin_write
 from app.employers.models import Employer
 from app.engagements import access
 from app.engagements.models import LIVE_STATUSES, Application, Engagement, Offer
-from app.engagements.schemas import AcceptApplicationIn, ApplicationIn, DecisionIn, OfferIn
+from app.engagements.schemas import AcceptApplicationIn, ApplicationIn, OfferIn
 from app.events.service import record_event
 from app.jobs.models import Job
 from app.jobs.service import get_job, get_managed_job, job_event_data
@@ -83,22 +83,38 @@ def _require_open(job: Job, now: datetime) -> None:
 
 # ---- the hire ------------------------------------------------------------------------------
 
+async def _lock(session: AsyncSession, model, row_id: int):
+    """The row, re-read under its lock (SELECT … FOR NO KEY UPDATE on PostgreSQL)."""
+    return await session.scalar(
+        select(model).where(model.id == row_id).with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+
+
+async def lock_job(session: AsyncSession, job_id: int) -> Job:
+    await begin_write(session)
+    job = await _lock(session, Job, job_id)
+    if job is None:
+        raise NotFound(f"no job with id {job_id}")
+    return job
+
+
 async def lock_job_and_worker(
     session: AsyncSession, job_id: int, worker_id: int
 ) -> tuple[Job, Worker]:
     """Takes the hire's locks in the one fixed order: the job, then the worker."""
-    await begin_write(session)
-    job = await session.scalar(
-        select(Job).where(Job.id == job_id).with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    worker = await session.scalar(
-        select(Worker).where(Worker.id == worker_id).with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    if job is None or worker is None:
-        raise NotFound("the job or the worker no longer exists")
+    job = await lock_job(session, job_id)
+    worker = await _lock(session, Worker, worker_id)
+    if worker is None:
+        raise NotFound(f"no worker with id {worker_id}")
     return job, worker
+
+
+def job_event(session: AsyncSession, type_: str, job: Job) -> None:
+    record_event(
+        session, type_, resource_type="job", resource_id=job.id, data=job_event_data(job),
+        employer_id=job.employer_id, market_id=job.registered_by_market_id, public=True,
+    )
 
 
 async def _hire(
@@ -142,11 +158,7 @@ async def _hire(
     if live + 1 >= job.headcount:
         job.status = "filled"
         await session.flush()
-        record_event(
-            session, "job.filled", resource_type="job", resource_id=job.id,
-            data=job_event_data(job), employer_id=job.employer_id,
-            market_id=job.registered_by_market_id, public=True,
-        )
+        job_event(session, "job.filled", job)
     return engagement
 
 
@@ -258,24 +270,6 @@ async def accept_application(
     return engagement
 
 
-async def decide_application(
-    session: AsyncSession, principal: Principal, application_id: int, status: str,
-    data: DecisionIn, now: datetime,
-) -> Application:
-    """declined by the employer side, withdrawn by the worker side."""
-    await begin_write(session)
-    application = await get_application(session, principal, application_id, lock=True)
-    if status == "declined":
-        access.require_employer_side(principal, application, "decline an application")
-    else:
-        access.require_worker_side(principal, application, "withdraw an application")
-    _decided(application, status, now)
-    application.decision_note = data.note
-    await session.flush()
-    _row_event(session, f"application.{status}", "application", application)
-    return application
-
-
 # ---- offers --------------------------------------------------------------------------------
 
 def offer_expiry(job: Job, now: datetime, settings: Settings) -> datetime:
@@ -366,21 +360,34 @@ async def accept_offer(
     return engagement
 
 
-async def decide_offer(
-    session: AsyncSession, principal: Principal, offer_id: int, status: str, now: datetime
-) -> Offer:
-    """declined by the worker side, withdrawn by the employer side."""
+# Who closes a pending application or offer without a hire.
+CLOSERS = {
+    (Application, "declined"): "employer", (Application, "withdrawn"): "worker",
+    (Offer, "declined"): "worker", (Offer, "withdrawn"): "employer",
+}
+
+
+async def close_pending(
+    session: AsyncSession, principal: Principal, model, row_id: int, status: str,
+    now: datetime, note: str | None = None,
+) -> Application | Offer:
+    """Declines or withdraws an application (the employer declines, the worker withdraws) or
+    an offer (the worker declines, the employer withdraws)."""
     await begin_write(session)
-    offer = await get_offer(session, principal, offer_id, lock=True)
-    if status == "declined":
-        access.require_worker_side(principal, offer, "decline an offer")
+    row = await access.load_visible(session, principal, model, row_id, lock=True)
+    kind = model.__tablename__[:-1]
+    if CLOSERS[(model, status)] == "worker":
+        access.require_worker_side(principal, row, f"mark this {kind} {status}")
     else:
-        access.require_employer_side(principal, offer, "withdraw an offer")
-    _require_unexpired(offer, now)
-    _decided(offer, status, now)
+        access.require_employer_side(principal, row, f"mark this {kind} {status}")
+    if model is Offer:
+        _require_unexpired(row, now)
+    _decided(row, status, now)
+    if model is Application:
+        row.decision_note = note
     await session.flush()
-    _row_event(session, f"offer.{status}", "offer", offer)
-    return offer
+    _row_event(session, f"{kind}.{status}", kind, row)
+    return row
 
 
 async def expire_offers(session: AsyncSession, now: datetime, batch: int = 500) -> int:

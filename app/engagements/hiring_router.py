@@ -110,8 +110,9 @@ async def decline_application(
     application_id: int, session: SessionDep, now: NowDep, body: DecisionIn | None = None,
     principal: Principal = EMPLOYER_WRITE,
 ) -> ApplicationOut:
-    row = await hiring.decide_application(
-        session, principal, application_id, "declined", body or DecisionIn(), now
+    row = await hiring.close_pending(
+        session, principal, Application, application_id, "declined", now,
+        note=body.note if body else None,
     )
     return await _application(session, principal, row)
 
@@ -121,8 +122,9 @@ async def withdraw_application(
     application_id: int, session: SessionDep, now: NowDep, body: DecisionIn | None = None,
     principal: Principal = WORKER_WRITE,
 ) -> ApplicationOut:
-    row = await hiring.decide_application(
-        session, principal, application_id, "withdrawn", body or DecisionIn(), now
+    row = await hiring.close_pending(
+        session, principal, Application, application_id, "withdrawn", now,
+        note=body.note if body else None,
     )
     return await _application(session, principal, row)
 
@@ -174,7 +176,7 @@ async def accept_offer(
 async def decline_offer(
     offer_id: int, session: SessionDep, now: NowDep, principal: Principal = WORKER_WRITE,
 ) -> OfferOut:
-    row = await hiring.decide_offer(session, principal, offer_id, "declined", now)
+    row = await hiring.close_pending(session, principal, Offer, offer_id, "declined", now)
     return await _offer(session, principal, row, now)
 
 
@@ -182,5 +184,5 @@ async def decline_offer(
 async def withdraw_offer(
     offer_id: int, session: SessionDep, now: NowDep, principal: Principal = EMPLOYER_WRITE,
 ) -> OfferOut:
-    row = await hiring.decide_offer(session, principal, offer_id, "withdrawn", now)
+    row = await hiring.close_pending(session, principal, Offer, offer_id, "withdrawn", now)
     return await _offer(session, principal, row, now)

@@ -15,7 +15,7 @@ from sqlalchemy import (
     false,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.db import Base, BigId, Timestamped, UTCDateTime, utcnow
 from app.employers.models import Employer
@@ -115,74 +115,73 @@ class Engagement(Timestamped, Base):
     )
 
 
-class Application(Timestamped, Base):
-    """A worker asks for a job; the employer accepts (a hire) or declines."""
+class Proposal(Timestamped):
+    """What an application and an offer share: a job, a worker, the job's employer, and a
+    decision that may end in an engagement."""
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"))
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    engagement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("engagements.id"), nullable=True
+    )
+    created_by_key_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr
+    def job(cls) -> Mapped[Job]:
+        return relationship(lazy="raise")
+
+    @declared_attr
+    def worker(cls) -> Mapped[Worker]:
+        return relationship(lazy="raise")
+
+    @declared_attr
+    def employer(cls) -> Mapped[Employer]:
+        return relationship(lazy="raise")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+    @classmethod
+    def _indexes(cls, table: str) -> tuple[Index, Index]:
+        pending = text("status = 'pending'")
+        return (
+            Index(f"ix_{table}_job_status", "job_id", "status"),
+            # One open proposal per worker and job, whatever races the requests run.
+            Index(f"uq_{table}_job_worker_pending", "job_id", "worker_id", unique=True,
+                  postgresql_where=pending, sqlite_where=pending),
+        )
+
+
+class Application(Proposal, Base):
+    """A worker asks for a job; the employer accepts (a hire) or declines.
+    status: pending | accepted | declined | withdrawn"""
 
     __tablename__ = "applications"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"))
-    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
-    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
-    # pending | accepted | declined | withdrawn
-    status: Mapped[str] = mapped_column(String(20))
-    message: Mapped[str | None] = mapped_column(String(500), nullable=True)
     decision_note: Mapped[str | None] = mapped_column(String(500), nullable=True)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    engagement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("engagements.id"), nullable=True
-    )
-    created_by_key_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
-    job: Mapped[Job] = relationship(lazy="raise")
-    worker: Mapped[Worker] = relationship(lazy="raise")
-    employer: Mapped[Employer] = relationship(lazy="raise")
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-    __table_args__ = (
-        Index("ix_applications_job_status", "job_id", "status"),
-        # One open application per worker and job, whatever races the requests run.
-        Index(
-            "uq_applications_job_worker_pending", "job_id", "worker_id", unique=True,
-            postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'"),
-        ),
-    )
+    __table_args__ = Proposal._indexes("applications")
 
 
-class Offer(Timestamped, Base):
-    """An employer invites a worker to a job; the worker accepts (a hire) or declines."""
+class Offer(Proposal, Base):
+    """An employer invites a worker to a job; the worker accepts (a hire) or declines.
+    status: pending | accepted | declined | withdrawn | expired"""
 
     __tablename__ = "offers"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"))
-    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
-    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
-    # pending | accepted | declined | withdrawn | expired
-    status: Mapped[str] = mapped_column(String(20))
-    message: Mapped[str | None] = mapped_column(String(500), nullable=True)
     agreement_type: Mapped[str | None] = mapped_column(String(30), nullable=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    engagement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("engagements.id"), nullable=True
-    )
-    created_by_key_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)
 
-    job: Mapped[Job] = relationship(lazy="raise")
-    worker: Mapped[Worker] = relationship(lazy="raise")
-    employer: Mapped[Employer] = relationship(lazy="raise")
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     __table_args__ = (
-        Index("ix_offers_job_status", "job_id", "status"),
+        *Proposal._indexes("offers"),
         Index("ix_offers_status_expires_at", "status", "expires_at"),
-        Index(
-            "uq_offers_job_worker_pending", "job_id", "worker_id", unique=True,
-            postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'"),
-        ),
     )
 
 

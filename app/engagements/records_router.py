@@ -13,7 +13,6 @@ from app.common.deps import SessionDep, require
 from app.common.pagination import Page, PageParams, page_of, page_params
 from app.engagements import arrears, pay, records
 from app.engagements.schemas import (
-    ArrearsItem,
     ArrearsPage,
     CreditOut,
     ReliabilityOut,
@@ -46,7 +45,7 @@ async def wage_arrears(
     return ArrearsPage(
         as_of_date=today, total_count=summary.count,
         total_outstanding_fen=summary.outstanding_fen,
-        items=[ArrearsItem(**r.__dict__) for r in rows], next_cursor=cursor,
+        items=rows, next_cursor=cursor,
     )
 
 

@@ -24,12 +24,9 @@ def rating_component(count: int, total_score: int) -> float:
 
 
 @dataclass(frozen=True)
-class WorkerRecord:
-    completed: int = 0
-    no_shows: int = 0
-    late_cancellations: int = 0
+class Rated:
     ratings_count: int = 0
-    ratings_total: int = 0
+    ratings_total: int = 0  # the sum of the 1–5 scores
 
     @property
     def rating_average(self) -> float | None:
@@ -37,6 +34,13 @@ class WorkerRecord:
 
     def as_dict(self) -> dict:
         return {**asdict(self), "rating_average": self.rating_average}
+
+
+@dataclass(frozen=True)
+class WorkerRecord(Rated):
+    completed: int = 0
+    no_shows: int = 0
+    late_cancellations: int = 0
 
 
 def worker_reliability(record: WorkerRecord) -> float:
@@ -47,22 +51,13 @@ def worker_reliability(record: WorkerRecord) -> float:
 
 
 @dataclass(frozen=True)
-class EmployerRecord:
+class EmployerRecord(Rated):
     settled: int = 0  # engagements paid in full
     in_arrears: int = 0  # engagements with wages past due today
     arrears_fen: int = 0
     kept: int = 0  # hires that were not cancelled by the employer
     cancellations: int = 0
     late_cancellations: int = 0
-    ratings_count: int = 0
-    ratings_total: int = 0
-
-    @property
-    def rating_average(self) -> float | None:
-        return round(self.ratings_total / self.ratings_count, 2) if self.ratings_count else None
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "rating_average": self.rating_average}
 
 
 def employer_credit(record: EmployerRecord) -> float:

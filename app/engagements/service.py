@@ -19,7 +19,7 @@ from app.common.problems import Conflict, Forbidden, NotFound, field_error
 from app.config import Settings
 from app.db import begin_write
 from app.engagements import access, pay, states
-from app.engagements.hiring import engagement_event, list_rows
+from app.engagements.hiring import engagement_event, job_event, list_rows, lock_job
 from app.engagements.models import Engagement, HoursDispute, Payment, Rating
 from app.engagements.records import refresh_reliability
 from app.engagements.schemas import (
@@ -32,8 +32,6 @@ from app.engagements.schemas import (
     ResolutionIn,
 )
 from app.events.service import record_event
-from app.jobs.models import Job
-from app.jobs.service import job_event_data
 
 CLOCK_SKEW = timedelta(minutes=5)
 BACKFILL_LIMIT = timedelta(hours=24)  # an offline app may report attendance this late
@@ -81,14 +79,27 @@ def _reported_time(at: datetime | None, now: datetime, pointer: str = "/at") -> 
     return at
 
 
-def _distance_m(job: Job, data: AttendanceIn) -> float | None:
-    if data.location is None:
-        return None
-    return round(haversine_km(job.lat, job.lng, data.location.lat, data.location.lng) * 1000, 1)
+def _place(e: Engagement, which: str, data: AttendanceIn, settings: Settings) -> float | None:
+    """Records where the worker was at check-in/out and flags it when far from the job."""
+    distance = None
+    if data.location is not None:
+        lat, lng = data.location.lat, data.location.lng
+        distance = round(haversine_km(e.job.lat, e.job.lng, lat, lng) * 1000, 1)
+        setattr(e, f"{which}_lat", lat)
+        setattr(e, f"{which}_lng", lng)
+    setattr(e, f"{which}_distance_m", distance)
+    flagged = distance is not None and distance > settings.check_in_flag_distance_m
+    setattr(e, f"{which}_flagged", flagged)
+    return distance
 
 
-def _flagged(distance: float | None, settings: Settings) -> bool:
-    return distance is not None and distance > settings.check_in_flag_distance_m
+async def _attendance(
+    session: AsyncSession, principal: Principal, engagement_id: int, action: str,
+    data: AttendanceIn, now: datetime,
+) -> tuple[Engagement, str, datetime]:
+    e = await _locked(session, principal, engagement_id)
+    access.require_worker_side(principal, e, action.replace("_", " "))
+    return e, states.target(action, e.status), _reported_time(data.at, now)
 
 
 # ---- attendance ----------------------------------------------------------------------------
@@ -97,10 +108,7 @@ async def check_in(
     session: AsyncSession, principal: Principal, engagement_id: int, data: AttendanceIn,
     settings: Settings, now: datetime,
 ) -> Engagement:
-    e = await _locked(session, principal, engagement_id)
-    access.require_worker_side(principal, e, "check in")
-    to = states.target("check_in", e.status)
-    at = _reported_time(data.at, now)
+    e, to, at = await _attendance(session, principal, engagement_id, "check_in", data, now)
     opens = e.starts_at - timedelta(minutes=settings.check_in_early_minutes)
     if at < opens:
         raise Conflict(
@@ -109,11 +117,8 @@ async def check_in(
         )
     if at >= e.ends_at:
         raise Conflict("the job has already ended", slug="job-ended", current_status=e.status)
-    distance = _distance_m(e.job, data)
     e.status, e.checked_in_at = to, at
-    if data.location is not None:
-        e.check_in_lat, e.check_in_lng = data.location.lat, data.location.lng
-    e.check_in_distance_m, e.check_in_flagged = distance, _flagged(distance, settings)
+    distance = _place(e, "check_in", data, settings)
     await session.flush()
     engagement_event(
         session, "engagement.checked_in", e, at=at.isoformat(), distance_m=distance,
@@ -130,19 +135,13 @@ async def check_out(
     session: AsyncSession, principal: Principal, engagement_id: int, data: CheckOutIn,
     settings: Settings, now: datetime,
 ) -> Engagement:
-    e = await _locked(session, principal, engagement_id)
-    access.require_worker_side(principal, e, "check out")
-    to = states.target("check_out", e.status)
-    at = _reported_time(data.at, now)
+    e, to, at = await _attendance(session, principal, engagement_id, "check_out", data, now)
     if at < e.checked_in_at:
         raise field_error("/at", "a check-out cannot come before the check-in")
     if e.wage_unit == "piece" and data.pieces is None:
         raise field_error("/pieces", "piece-rate work reports the pieces done at check-out")
-    distance = _distance_m(e.job, data)
     e.status, e.checked_out_at = to, at
-    if data.location is not None:
-        e.check_out_lat, e.check_out_lng = data.location.lat, data.location.lng
-    e.check_out_distance_m, e.check_out_flagged = distance, _flagged(distance, settings)
+    _place(e, "check_out", data, settings)
     e.worked_minutes = int((at - e.checked_in_at).total_seconds() // 60)
     e.reported_pieces = data.pieces
     e.hours_status = "pending"
@@ -296,10 +295,7 @@ async def cancel(
     party = _cancelling_party(principal, e, data)
     await begin_write(session)
     # The job first (it may reopen), then the engagement: the order every hire uses.
-    job = await session.scalar(
-        select(Job).where(Job.id == e.job_id).with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
+    job = await lock_job(session, e.job_id)
     e = await get_engagement(session, principal, engagement_id, lock=True)
     e.status = states.target(f"cancel_by_{party}", e.status)
     e.cancelled_at, e.cancel_reason = now, data.reason
@@ -312,11 +308,7 @@ async def cancel(
     if now < e.starts_at and job.status == "filled":
         job.status = "open"
         await session.flush()
-        record_event(
-            session, "job.reopened", resource_type="job", resource_id=job.id,
-            data=job_event_data(job), employer_id=job.employer_id,
-            market_id=job.registered_by_market_id, public=True,
-        )
+        job_event(session, "job.reopened", job)
     if party == "worker":
         await refresh_reliability(session, e.worker_id)
     return e
