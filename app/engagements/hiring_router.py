@@ -10,7 +10,7 @@ from app.auth.principal import Principal, Role
 from app.common.clock import NowDep
 from app.common.deps import SessionDep, SettingsDep, require
 from app.common.pagination import Page, PageParams, page_of, page_params
-from app.engagements import hiring
+from app.engagements import applications, hiring, offers
 from app.engagements.access import contact_rules
 from app.engagements.models import Application, Offer
 from app.engagements.schemas import (
@@ -50,7 +50,7 @@ async def apply(
     job_id: int, body: ApplicationIn, session: SessionDep, now: NowDep, response: Response,
     principal: Principal = WORKER_WRITE,
 ) -> ApplicationOut:
-    row = await hiring.apply(session, principal, job_id, body, now)
+    row = await applications.apply(session, principal, job_id, body, now)
     response.headers["Location"] = f"/v1/applications/{row.id}"
     return await _application(session, principal, row)
 
@@ -87,7 +87,7 @@ async def list_applications(
 async def get_application(
     application_id: int, session: SessionDep, principal: Principal = READ,
 ) -> ApplicationOut:
-    row = await hiring.get_application(session, principal, application_id)
+    row = await applications.get_application(session, principal, application_id)
     return await _application(session, principal, row)
 
 
@@ -98,7 +98,7 @@ async def accept_application(
     application_id: int, session: SessionDep, now: NowDep, response: Response,
     body: AcceptApplicationIn | None = None, principal: Principal = EMPLOYER_WRITE,
 ) -> EngagementOut:
-    engagement = await hiring.accept_application(
+    engagement = await applications.accept_application(
         session, principal, application_id, body or AcceptApplicationIn(), now
     )
     _hired(response, engagement)
@@ -134,7 +134,7 @@ async def create_offer(
     job_id: int, body: OfferIn, session: SessionDep, settings: SettingsDep, now: NowDep,
     response: Response, principal: Principal = EMPLOYER_WRITE,
 ) -> OfferOut:
-    row = await hiring.create_offer(session, principal, job_id, body, settings, now)
+    row = await offers.create_offer(session, principal, job_id, body, settings, now)
     response.headers["Location"] = f"/v1/offers/{row.id}"
     return await _offer(session, principal, row, now)
 
@@ -158,7 +158,7 @@ async def list_offers(
 async def get_offer(
     offer_id: int, session: SessionDep, now: NowDep, principal: Principal = READ,
 ) -> OfferOut:
-    row = await hiring.get_offer(session, principal, offer_id)
+    row = await offers.get_offer(session, principal, offer_id)
     return await _offer(session, principal, row, now)
 
 
@@ -167,7 +167,7 @@ async def accept_offer(
     offer_id: int, session: SessionDep, now: NowDep, response: Response,
     principal: Principal = WORKER_WRITE,
 ) -> EngagementOut:
-    engagement = await hiring.accept_offer(session, principal, offer_id, now)
+    engagement = await offers.accept_offer(session, principal, offer_id, now)
     _hired(response, engagement)
     return engagement_out(engagement, now)
 

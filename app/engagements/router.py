@@ -11,7 +11,7 @@ from app.common.clock import NowDep
 from app.common.deps import SessionDep, SettingsDep, require
 from app.common.etag import etag_of
 from app.common.pagination import Page, PageParams, page_of, page_params
-from app.engagements import service
+from app.engagements import attendance, payments, service
 from app.engagements.hiring_router import router as hiring_router
 from app.engagements.models import Engagement
 from app.engagements.records_router import router as records_router
@@ -67,7 +67,7 @@ async def check_in(
     engagement_id: int, session: SessionDep, settings: SettingsDep, now: NowDep,
     response: Response, body: AttendanceIn | None = None, principal: Principal = WORKER_WRITE,
 ) -> EngagementOut:
-    e = await service.check_in(
+    e = await attendance.check_in(
         session, principal, engagement_id, body or AttendanceIn(), settings, now
     )
     return _single(response, e, now)
@@ -78,7 +78,7 @@ async def check_out(
     engagement_id: int, session: SessionDep, settings: SettingsDep, now: NowDep,
     response: Response, body: CheckOutIn | None = None, principal: Principal = WORKER_WRITE,
 ) -> EngagementOut:
-    e = await service.check_out(
+    e = await attendance.check_out(
         session, principal, engagement_id, body or CheckOutIn(), settings, now
     )
     return _single(response, e, now)
@@ -90,7 +90,7 @@ async def review_hours(
     principal: Principal = EMPLOYER_WRITE,
 ) -> EngagementOut:
     """Confirm the attendance (the engagement completes and pay falls due) or dispute it."""
-    e = await service.review_hours(session, principal, engagement_id, body, now)
+    e = await attendance.review_hours(session, principal, engagement_id, body, now)
     return _single(response, e, now)
 
 
@@ -102,7 +102,7 @@ async def resolve_dispute(
     body: ResolutionIn | None = None, principal: Principal = WRITE,
 ) -> EngagementOut:
     """The worker accepts the employer's figures; an admin may decide other figures."""
-    e = await service.resolve_dispute(
+    e = await attendance.resolve_dispute(
         session, principal, engagement_id, dispute_id, body or ResolutionIn(), now
     )
     return _single(response, e, now)
@@ -131,7 +131,7 @@ async def record_payment(
     engagement_id: int, body: PaymentIn, session: SessionDep, now: NowDep, response: Response,
     principal: Principal = EMPLOYER_WRITE,
 ) -> EngagementOut:
-    e = await service.record_payment(session, principal, engagement_id, body, now)
+    e = await payments.record_payment(session, principal, engagement_id, body, now)
     return _single(response, e, now)
 
 
@@ -140,7 +140,7 @@ async def rate(
     engagement_id: int, body: RatingIn, session: SessionDep, now: NowDep, response: Response,
     principal: Principal = WRITE,
 ) -> EngagementOut:
-    e = await service.rate(session, principal, engagement_id, body, now)
+    e = await payments.rate(session, principal, engagement_id, body, now)
     return _single(response, e, now)
 
 

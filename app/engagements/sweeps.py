@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.config import Settings
 from app.db import utcnow
 from app.engagements.arrears import flag_overdue_wages
-from app.engagements.hiring import expire_offers
+from app.engagements.offers import expire_offers
 from app.engagements.service import sweep_no_shows
 
 
