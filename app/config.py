@@ -46,6 +46,21 @@ class Settings(BaseSettings):
     duplicate_distance_km: float = 1.0
     skill_match_threshold: float = Field(default=80.0, ge=0, le=100)
 
+    # Engagements: offers, attendance, wages (see app/engagements).
+    offer_ttl_minutes: int = Field(default=24 * 60, ge=1)
+    urgent_offer_ttl_minutes: int = Field(default=60, ge=1)  # 即时快招: answer within the hour
+    check_in_flag_distance_m: float = Field(default=500.0, gt=0)
+    check_in_early_minutes: int = Field(default=120, ge=0)
+    no_show_grace_minutes: int = Field(default=60, ge=0)
+    late_cancellation_hours: float = Field(default=4.0, ge=0)
+    # Due dates by settlement, in Asia/Shanghai days. 日结: the day worked + N days; 周结: the
+    # next such ISO weekday (7 = Sunday) on or after the day worked; 月结: 0 = the last day of
+    # the month worked, 1–28 = that day of the following month; 完工结: the job's last day + N.
+    settlement_daily_days: int = Field(default=0, ge=0, le=31)
+    settlement_weekly_weekday: int = Field(default=7, ge=1, le=7)
+    settlement_monthly_day: int = Field(default=0, ge=0, le=28)
+    settlement_on_completion_days: int = Field(default=0, ge=0, le=90)
+
     def resolved_secret_key(self) -> bytes:
         if self.secret_key is not None:
             return self.secret_key.get_secret_value().encode()

@@ -84,6 +84,24 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+async def begin_write(session: AsyncSession) -> None:
+    """Makes the session's transaction a writer before it reads what it will check.
+
+    PostgreSQL: nothing to do; callers lock the rows they check (SELECT … FOR UPDATE).
+    SQLite: the driver opens a transaction only at the first INSERT/UPDATE, so the reads before
+    it hold no lock and two writers may both act on the same stale count. BEGIN IMMEDIATE takes
+    the database's write lock now (waiting up to busy_timeout), which serialises the whole
+    read-check-write against every other connection and process. Once a transaction has
+    written it already holds that lock, so an open transaction is left as it is.
+    """
+    connection = await session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = await connection.get_raw_connection()
+    if not raw.driver_connection.in_transaction:
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One transaction: commit if the body finishes, roll back if it raises."""
     async with factory() as session:

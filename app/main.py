@@ -28,6 +28,8 @@ from app.common.ratelimit import RateLimitMiddleware
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 from app.employers.router import router as employers_router
+from app.engagements.router import router as engagements_router
+from app.engagements.sweeps import engagement_housekeeping
 from app.idempotency.middleware import IdempotencyMiddleware, purge_expired
 from app.jobs.router import router as jobs_router
 from app.jobs.service import expire_ended_jobs
@@ -42,15 +44,17 @@ HOUSEKEEPING_SECONDS = 60
 
 
 async def _housekeeping(app: FastAPI) -> None:
-    """Expires ended postings and purges old idempotency keys. Safe in every process at once."""
+    """Expires ended postings, purges old idempotency keys, sweeps engagements (lapsed offers,
+    no-shows, overdue wages). Safe in every process at once."""
     while True:
         try:
             async with app.state.sessionmaker() as session:
                 expired = await expire_ended_jobs(session)
                 await session.commit()
             purged = await purge_expired(app.state.sessionmaker)
-            if expired or purged:
-                log.info("housekeeping", jobs_expired=expired, idempotency_purged=purged)
+            swept = await engagement_housekeeping(app.state.sessionmaker, app.state.settings)
+            if expired or purged or any(swept.values()):
+                log.info("housekeeping", jobs_expired=expired, idempotency_purged=purged, **swept)
         except Exception:
             log.exception("housekeeping_failed")
         await asyncio.sleep(HOUSEKEEPING_SECONDS)
@@ -138,7 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Every /v1 route authenticates first, so a caller without a valid key learns nothing
     # from validation errors (401 comes before any 422).
     for router in (api_keys_router, reference_router, employers_router, markets_router,
-                   jobs_router, workers_router):
+                   jobs_router, workers_router, engagements_router):
         app.include_router(router, dependencies=[Depends(authenticated)])
 
     # Added innermost first. Outermost: request context, security headers, CORS, rate limits,

@@ -3,7 +3,7 @@
 from app.auth.models import ApiKey
 from app.db import Base
 from app.employers.models import Employer
-from app.engagements.models import Engagement
+from app.engagements.models import Application, Engagement, HoursDispute, Offer, Payment, Rating
 from app.events.models import Event
 from app.idempotency.models import IdempotencyRecord
 from app.jobs.models import Job, JobSkill
@@ -11,6 +11,7 @@ from app.markets.models import ComplianceStandard, Market, MarketAssessment
 from app.workers.models import Worker, WorkerSkill
 
 __all__ = [
-    "ApiKey", "Base", "ComplianceStandard", "Employer", "Engagement", "Event", "IdempotencyRecord",
-    "Job", "JobSkill", "Market", "MarketAssessment", "Worker", "WorkerSkill",
+    "ApiKey", "Application", "Base", "ComplianceStandard", "Employer", "Engagement", "Event",
+    "HoursDispute", "IdempotencyRecord", "Job", "JobSkill", "Market", "MarketAssessment", "Offer",
+    "Payment", "Rating", "Worker", "WorkerSkill",
 ]

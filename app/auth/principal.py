@@ -20,18 +20,21 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.admin: frozenset({"*"}),
     Role.employer: frozenset(
         {"jobs:read", "jobs:write", "workers:read", "employers:read", "employers:write",
-         "matches:read"}
+         "matches:read", "engagements:read", "engagements:write", "reports:read"}
     ),
     Role.market: frozenset(
         {"jobs:read", "jobs:write", "jobs:review", "workers:read", "workers:write",
          "employers:read", "employers:write", "employers:verify", "matches:read",
-         "markets:write", "assessments:write"}
+         "markets:write", "assessments:write", "engagements:read", "engagements:write"}
     ),
     Role.inspector: frozenset(
         {"jobs:read", "employers:read", "markets:read", "assessments:write", "assessments:verify"}
     ),
     Role.partner: frozenset({"jobs:read", "jobs:write", "events:read", "webhooks:write"}),
-    Role.worker: frozenset({"jobs:read", "workers:read", "workers:write", "matches:read"}),
+    Role.worker: frozenset(
+        {"jobs:read", "workers:read", "workers:write", "matches:read", "engagements:read",
+         "engagements:write"}
+    ),
 }
 
 # Roles whose key must name what it acts for (a worker key may bind itself later).

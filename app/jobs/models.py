@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, BigId, Timestamped, UTCDateTime
@@ -35,6 +35,10 @@ class Job(Timestamped, Base):
     req_max_age: Mapped[int | None] = mapped_column(Integer, nullable=True)
     req_certificates: Mapped[list[str]] = mapped_column(JSON, default=list)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 职业伤害保障: the job carries occupational-injury protection (item 十六's records).
+    injury_protection: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     source: Mapped[str | None] = mapped_column(String(40), nullable=True)
     external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # pending_review → open → filled | closed | expired | cancelled; rejected by review

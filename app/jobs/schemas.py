@@ -75,6 +75,9 @@ class JobCreate(StrictModel):
     wage: Wage
     requirements: Requirements = Field(default_factory=Requirements)
     urgent: bool = False
+    injury_protection: bool = Field(
+        default=False, description="The job carries occupational-injury protection (职业伤害保障)"
+    )
 
     @field_validator("ends_at")
     @classmethod
@@ -124,6 +127,7 @@ class JobPatch(StrictModel):
     wage: Wage | None = None
     requirements: Requirements | None = None
     urgent: bool | None = None
+    injury_protection: bool | None = None
 
 
 class ReviewIn(StrictModel):
@@ -179,6 +183,7 @@ class JobOut(BaseModel):
     wage: WageOut
     requirements: RequirementsOut
     urgent: bool
+    injury_protection: bool
     source: str | None
     external_id: str | None
     status: JobStatus

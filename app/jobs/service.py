@@ -191,6 +191,7 @@ async def create_job(
         wage_settlement=data.wage.settlement,
         req_gender=req.gender, req_min_age=req.min_age, req_max_age=req.max_age,
         req_certificates=list(req.certificates), urgent=data.urgent,
+        injury_protection=data.injury_protection,
         source=source, external_id=external_id,
         status="open" if verified else "pending_review",
         published_at=now if verified else None,
@@ -287,7 +288,7 @@ async def patch_job(
         raise Conflict(f"a {job.status} job cannot be changed", current_status=job.status)
     changes = data.model_dump(exclude_unset=True)
     for name in ("title", "headcount", "location", "starts_at", "ends_at", "wage", "skills",
-                 "requirements", "urgent", "description", "shifts"):
+                 "requirements", "urgent", "description", "shifts", "injury_protection"):
         if name in changes and changes[name] is None:
             raise field_error(f"/{name}", "cannot be null")
     title = data.title if data.title is not None else job.title
@@ -308,7 +309,7 @@ async def patch_job(
             check_shifts(current, starts_at, ends_at)
         except ValueError as exc:
             raise field_error("/shifts", str(exc)) from exc
-    for name in ("title", "description", "headcount", "radius_km", "urgent"):
+    for name in ("title", "description", "headcount", "radius_km", "urgent", "injury_protection"):
         if name in changes:
             setattr(job, name, changes[name])
     job.starts_at, job.ends_at = starts_at, ends_at
