@@ -18,16 +18,9 @@ from app.events.service import record_event
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.webhooks.runner import BackgroundDispatcher
 from tests.conftest import auth, job_body
-from tests.webhooks_fixtures import (  # noqa: F401 - fixtures
-    FAST_SCHEDULE,
-    drain,
-    make_dispatcher,
-    receiver,
-    subscribe,
-    wh_app,
-    wh_client,
-    wh_world,
-)
+
+pytest_plugins = ["tests.webhooks_fixtures"]
+FAST_SCHEDULE = [0, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05]
 
 
 async def _attempts(wh_app, endpoint_id: int) -> list[WebhookAttempt]:
@@ -44,7 +37,7 @@ async def _endpoint(wh_app, endpoint_id: int) -> WebhookEndpoint:
 
 
 async def test_job_created_is_delivered_and_verifies_with_standardwebhooks(
-    wh_world, wh_client, receiver, subscribe, make_dispatcher
+    drain, wh_world, wh_client, receiver, subscribe, make_dispatcher
 ):
     _employer_id, key = await wh_world.employer()
     endpoint, path = await subscribe(key, ["job.created"])
@@ -77,7 +70,7 @@ async def test_job_created_is_delivered_and_verifies_with_standardwebhooks(
 
 
 async def test_fails_twice_then_succeeds_three_attempts_same_webhook_id(
-    wh_app, wh_world, receiver, subscribe, make_dispatcher
+    drain, wh_app, wh_world, receiver, subscribe, make_dispatcher
 ):
     _eid, key = await wh_world.employer()
     endpoint, path = await subscribe(key, ["job.created"])
@@ -98,7 +91,7 @@ async def test_fails_twice_then_succeeds_three_attempts_same_webhook_id(
     assert ep.enabled and ep.failing_since is None  # the success cleared the failure run
 
 
-async def test_gives_up_after_the_schedule(wh_app, wh_world, receiver, subscribe,
+async def test_gives_up_after_the_schedule(drain, wh_app, wh_world, receiver, subscribe,
                                            make_dispatcher):
     _eid, key = await wh_world.employer()
     endpoint, path = await subscribe(key, ["job.created"])
@@ -113,8 +106,9 @@ async def test_gives_up_after_the_schedule(wh_app, wh_world, receiver, subscribe
     assert len(receiver.at(path)) == 3
 
 
-async def test_410_gone_disables_the_endpoint(wh_app, wh_world, wh_client, receiver, subscribe,
-                                             make_dispatcher):
+async def test_410_gone_disables_the_endpoint(
+    drain, wh_app, wh_world, wh_client, receiver, subscribe, make_dispatcher
+):
     _eid, key = await wh_world.employer()
     endpoint, path = await subscribe(key, ["job.*"])
     receiver.script(path, 410)
@@ -130,9 +124,11 @@ async def test_410_gone_disables_the_endpoint(wh_app, wh_world, wh_client, recei
     assert [e["data"]["id"] for e in r.json()["items"]] == [endpoint["id"]]
 
 
-async def test_retry_after_is_honoured(wh_app, wh_world, receiver, subscribe, make_dispatcher):
+async def test_retry_after_is_honoured(
+    drain, wh_app, wh_world, receiver, subscribe, make_dispatcher
+):
     _eid, key = await wh_world.employer()
-    endpoint, path = await subscribe(key, ["job.created"])
+    _endpoint, path = await subscribe(key, ["job.created"])
     receiver.script(path, (503, {"Retry-After": "1"}, b"busy"))
     await wh_world.job(key)
     await drain(make_dispatcher(), lambda: len(receiver.at(path)) >= 2)
@@ -142,7 +138,7 @@ async def test_retry_after_is_honoured(wh_app, wh_world, receiver, subscribe, ma
 
 
 async def test_endpoint_failing_for_five_days_is_disabled_with_an_event(
-    wh_app, wh_world, wh_client, receiver, subscribe, make_dispatcher
+    drain, wh_app, wh_world, wh_client, receiver, subscribe, make_dispatcher
 ):
     _eid, key = await wh_world.employer()
     endpoint, path = await subscribe(key, ["job.created"])

@@ -8,15 +8,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from app.auth.principal import Role
 from tests.conftest import auth
-from tests.webhooks_fixtures import (  # noqa: F401 - fixtures
-    drain,
-    make_dispatcher,
-    receiver,
-    subscribe,
-    wh_app,
-    wh_client,
-    wh_world,
-)
+
+pytest_plugins = ["tests.webhooks_fixtures"]
 
 
 async def test_create_shows_the_secret_once_and_only_the_owner_sees_it(
@@ -92,7 +85,7 @@ async def test_private_and_non_https_urls_are_refused(client, world, url):
 
 
 async def test_delivery_time_check_refuses_an_address_no_longer_allowed(
-    wh_app, wh_world, wh_client, receiver, subscribe, make_dispatcher
+    drain, wh_app, wh_world, wh_client, receiver, subscribe, make_dispatcher
 ):
     """Saved while loopback was allowed; the dispatcher checks again on every connection."""
     _eid, key = await wh_world.employer()
@@ -100,7 +93,7 @@ async def test_delivery_time_check_refuses_an_address_no_longer_allowed(
     strict = wh_app.state.settings.model_copy(update={"webhook_allow_list": []})
     r = await wh_client.post(f"/v1/webhook-endpoints/{endpoint['id']}/test", headers=auth(key))
     assert r.status_code == 202
-    await drain(make_dispatcher(settings=strict), lambda: True)
+    await drain(make_dispatcher(settings=strict, schedule=[0, 60]), lambda: True)
     assert receiver.at(path) == []
     r = await wh_client.get(f"/v1/webhook-endpoints/{endpoint['id']}/deliveries",
                             headers=auth(key))
@@ -116,7 +109,7 @@ async def test_delivery_time_check_refuses_an_address_no_longer_allowed(
 
 
 async def test_rotation_signs_with_both_secrets_during_the_overlap(
-    wh_world, wh_client, receiver, subscribe, make_dispatcher
+    drain, wh_world, wh_client, receiver, subscribe, make_dispatcher
 ):
     _eid, key = await wh_world.employer()
     endpoint, path = await subscribe(key, ["nothing.matches"])
@@ -152,7 +145,7 @@ async def test_rotation_signs_with_both_secrets_during_the_overlap(
             Webhook(secret).verify(req.body, req.headers)
 
 
-async def test_test_event_goes_only_to_its_endpoint(wh_world, wh_client, receiver, subscribe,
+async def test_test_event_goes_only_to_its_endpoint(drain, wh_world, wh_client, receiver, subscribe,
                                                     make_dispatcher):
     _eid, key = await wh_world.employer()
     first, first_path = await subscribe(key, ["webhook.test"])

@@ -78,7 +78,7 @@ def receiver():
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             rec._handle(self)
 
         def log_message(self, *args) -> None:
@@ -134,9 +134,9 @@ def make_dispatcher(wh_app):
     return make
 
 
-async def drain(dispatcher: Dispatcher, until: Callable[[], bool], timeout: float = 10) -> None:
+async def _drain(dispatcher: Dispatcher, until: Callable[[], bool], limit: float = 10) -> None:
     """Runs the dispatcher (as tests do: round after round) until `until()` holds."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + limit
     async with dispatcher:
         while True:
             await dispatcher.run_until_idle()
@@ -147,12 +147,19 @@ async def drain(dispatcher: Dispatcher, until: Callable[[], bool], timeout: floa
             await asyncio.sleep(0.02)
 
 
+@pytest.fixture(scope="session")
+def drain():
+    return _drain
+
+
 @pytest.fixture
-async def subscribe(wh_app, wh_client, receiver):
-    """Creates endpoints on fresh receiver paths; deletes them after the test."""
+async def subscribe(wh_app, wh_client, receiver, make_dispatcher):
+    """Creates endpoints on fresh receiver paths; deletes them after the test. Events already
+    written are sequenced first, so an endpoint receives only what the test does next."""
     created: list[int] = []
 
     async def make(key: str, event_types: list[str] | None = None, path: str | None = None):
+        await make_dispatcher().sequence()
         path = path or receiver.path()
         body = {"url": receiver.url(path), "description": "test receiver"}
         if event_types is not None:
