@@ -133,14 +133,17 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_dispatch(args: argparse.Namespace) -> int:
+    from app.logging import configure_logging
     from app.webhooks.runner import run_standalone
 
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
     kw = {}
     if args.concurrency:
         kw["concurrency"] = args.concurrency
     if args.poll_seconds:
         kw["poll_seconds"] = args.poll_seconds
-    attempts = asyncio.run(run_standalone(get_settings(), once=args.once, **kw))
+    attempts = asyncio.run(run_standalone(settings, once=args.once, **kw))
     if args.once:
         print(json.dumps({"attempts": attempts}))
     return 0
