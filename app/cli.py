@@ -1,4 +1,4 @@
-"""The `gigmarket` command: serve, migrate, keys, seed, openapi."""
+"""The `gigmarket` command: serve, migrate, keys, seed, dispatch, openapi."""
 
 from __future__ import annotations
 
@@ -60,8 +60,16 @@ async def _demo(sessionmaker, settings) -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
+    # The embedded default: each API process also dispatches webhooks (safe side by side with
+    # `gigmarket dispatch` processes). The environment can still say otherwise.
+    os.environ.setdefault(
+        "GIGMARKET_DISPATCHER_IN_PROCESS", "false" if args.no_dispatcher else "true"
+    )
+    get_settings.cache_clear()
     settings = get_settings()
     _migrate(settings.database_url)
     if args.demo:
@@ -124,6 +132,23 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dispatch(args: argparse.Namespace) -> int:
+    from app.logging import configure_logging
+    from app.webhooks.runner import run_standalone
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    kw = {}
+    if args.concurrency:
+        kw["concurrency"] = args.concurrency
+    if args.poll_seconds:
+        kw["poll_seconds"] = args.poll_seconds
+    attempts = asyncio.run(run_standalone(settings, once=args.once, **kw))
+    if args.once:
+        print(json.dumps({"attempts": attempts}))
+    return 0
+
+
 def openapi_document() -> str:
     from app.config import Settings
     from app.main import create_app
@@ -155,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--demo", action="store_true", help="seed demo data once; print a key")
+    serve.add_argument("--no-dispatcher", action="store_true",
+                       help="do not deliver webhooks from the API processes")
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="alembic upgrade head on the configured database")
@@ -178,6 +205,14 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--markets", type=int, default=0)
     seed.add_argument("--seed", type=int, default=1)
     seed.set_defaults(func=cmd_seed)
+
+    dispatch = sub.add_parser(
+        "dispatch", help="deliver webhooks (run `gigmarket migrate` first); several may run"
+    )
+    dispatch.add_argument("--concurrency", type=int, default=None, help="deliveries in flight")
+    dispatch.add_argument("--poll-seconds", type=float, default=None)
+    dispatch.add_argument("--once", action="store_true", help="deliver what is due, then exit")
+    dispatch.set_defaults(func=cmd_dispatch)
 
     openapi = sub.add_parser("openapi", help="write openapi/openapi.json")
     openapi.add_argument("--output", default=None)

@@ -60,6 +60,25 @@ class Settings(BaseSettings):
     settlement_weekly_weekday: int = Field(default=7, ge=1, le=7)
     settlement_monthly_day: int = Field(default=0, ge=0, le=28)
     settlement_on_completion_days: int = Field(default=0, ge=0, le=90)
+    # Webhooks (Standard Webhooks delivery from the outbox).
+    # Run the dispatcher inside each API process (`gigmarket serve` turns it on unless
+    # --no-dispatcher); separate `gigmarket dispatch` processes can run beside it.
+    dispatcher_in_process: bool = False
+    # httpx's pool scans every connection per request: past ~32 in flight it gets slower.
+    dispatcher_concurrency: int = Field(default=32, ge=1, le=1000)
+    dispatcher_poll_seconds: float = Field(default=0.5, gt=0)
+    # Delay before attempt 1, 2, …: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+    webhook_retry_schedule_seconds: list[float] = Field(
+        default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000], min_length=1
+    )
+    webhook_retry_jitter: float = Field(default=0.1, ge=0, lt=1)
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0)
+    # An endpoint failing every attempt this long is disabled (endpoint.disabled event).
+    webhook_disable_after_hours: float = Field(default=120.0, gt=0)
+    webhook_rotation_overlap_hours: float = Field(default=24.0, ge=0, le=168)
+    # Hosts ("localhost") or networks ("127.0.0.0/8") that endpoints may use although they are
+    # not public addresses, and over plain http. Empty in production.
+    webhook_allow_list: list[str] = Field(default_factory=list)
 
     def resolved_secret_key(self) -> bytes:
         if self.secret_key is not None:

@@ -36,7 +36,11 @@ from app.jobs.service import expire_ended_jobs
 from app.logging import configure_logging
 from app.markets.router import router as markets_router
 from app.ops.router import router as ops_router
+from app.partners.router import router as partners_router
 from app.reference.router import router as reference_router
+from app.webhooks.router import events_router
+from app.webhooks.router import router as webhooks_router
+from app.webhooks.runner import start_in_process
 from app.workers.router import router as workers_router
 
 log = structlog.get_logger("gigmarket")
@@ -63,9 +67,12 @@ async def _housekeeping(app: FastAPI) -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI):
     task = asyncio.create_task(_housekeeping(app))
+    dispatcher = start_in_process(app)
     try:
         yield
     finally:
+        if dispatcher is not None:
+            await dispatcher.stop()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -142,7 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Every /v1 route authenticates first, so a caller without a valid key learns nothing
     # from validation errors (401 comes before any 422).
     for router in (api_keys_router, reference_router, employers_router, markets_router,
-                   jobs_router, workers_router, engagements_router):
+                   jobs_router, workers_router, engagements_router, webhooks_router,
+                   events_router, partners_router):
         app.include_router(router, dependencies=[Depends(authenticated)])
 
     # Added innermost first. Outermost: request context, security headers, CORS, rate limits,

@@ -89,3 +89,20 @@ async def test_narrow_scopes_are_enforced(client, world):
 
     r = await client.post("/v1/jobs", json=job_body(), headers=auth(read_only))
     assert r.status_code == 403 and "jobs:write" in r.json()["detail"]
+
+
+async def test_idempotent_key_creation_never_stores_the_secret(client, world, app):
+    from app.idempotency.models import IdempotencyRecord
+
+    admin = await world.admin()
+    headers = {**auth(admin), "Idempotency-Key": "new-partner-key-1"}
+    body = {"name": "重庆人才网", "role": "partner"}
+    first = await client.post("/v1/api-keys", json=body, headers=headers)
+    assert first.status_code == 201
+    key = first.json()["key"]
+    async with app.state.sessionmaker() as session:
+        stored = list(await session.scalars(select(IdempotencyRecord.body)))
+    assert all(key.encode() not in (b or b"") for b in stored)
+    again = await client.post("/v1/api-keys", json=body, headers=headers)
+    assert again.status_code == 409 and again.headers["idempotent-replayed"] == "true"
+    assert key not in again.text

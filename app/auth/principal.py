@@ -20,12 +20,14 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
     Role.admin: frozenset({"*"}),
     Role.employer: frozenset(
         {"jobs:read", "jobs:write", "workers:read", "employers:read", "employers:write",
-         "matches:read", "engagements:read", "engagements:write", "reports:read"}
+         "matches:read", "engagements:read", "engagements:write", "reports:read",
+         "events:read", "webhooks:write", "partners:grant"}
     ),
     Role.market: frozenset(
         {"jobs:read", "jobs:write", "jobs:review", "workers:read", "workers:write",
          "employers:read", "employers:write", "employers:verify", "matches:read",
-         "markets:write", "assessments:write", "engagements:read", "engagements:write"}
+         "markets:write", "assessments:write", "engagements:read", "engagements:write",
+         "events:read", "webhooks:write"}
     ),
     Role.inspector: frozenset(
         {"jobs:read", "employers:read", "markets:read", "assessments:write", "assessments:verify"}

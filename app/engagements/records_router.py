@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -11,7 +10,7 @@ from app.auth.principal import Principal, Role
 from app.common.clock import NowDep
 from app.common.deps import SessionDep, require
 from app.common.pagination import Page, PageParams, page_of, page_params
-from app.common.schemas import IdPath
+from app.common.schemas import DateText, IdPath
 from app.engagements import arrears, pay, records
 from app.engagements.schemas import (
     ArrearsPage,
@@ -55,7 +54,7 @@ async def wage_arrears(
 )
 async def work_records(
     worker_id: IdPath, session: SessionDep, page: Annotated[PageParams, Depends(page_params)],
-    from_date: date | None = None, to_date: date | None = None,
+    from_date: DateText | None = None, to_date: DateText | None = None,
     principal: Principal = require("engagements:read"),
 ) -> Page[WorkRecord]:
     """Item 十六's record: employer, dates, hours, pay and payment status, agreement type and

@@ -25,6 +25,7 @@ def record_event(
     worker_id: int | None = None,
     market_id: int | None = None,
     public: bool = False,
+    audience_key_id: int | None = None,
 ) -> Event:
     event = Event(
         public_id=new_event_id(),
@@ -35,6 +36,7 @@ def record_event(
         worker_id=worker_id,
         market_id=market_id,
         public=public,
+        audience_key_id=audience_key_id,
         data=data,
     )
     session.add(event)

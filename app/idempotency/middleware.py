@@ -3,7 +3,8 @@
 Same key with another body → 422; the first request still running → 409. Keys are scoped to
 the API key that sent them and kept `idempotency_ttl_hours`. A claim left by a crashed
 process is taken over after IN_FLIGHT_TIMEOUT. Responses of 5xx, 401 and 403 are not kept,
-so the client may retry them with the same key.
+so the client may retry them with the same key; bodies marked Cache-Control: no-store (secrets
+shown once) are never stored.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from app.idempotency.models import IdempotencyRecord
 
 IN_FLIGHT_TIMEOUT = timedelta(seconds=120)
 REPLAYED_HEADERS = ("content-type", "location", "etag")
+SECRET_WITHHELD = "x-gigmarket-secret-withheld"
 
 
 class _Outcome(Exception):
@@ -96,12 +98,15 @@ class IdempotencyMiddleware:
         if status >= 500 or status in (401, 403):
             await _release(state, owner, key)
         else:
-            kept = {
-                k.decode("latin-1"): v.decode("latin-1")
-                for k, v in captured["headers"]
-                if k.decode("latin-1").lower() in REPLAYED_HEADERS
-            }
-            await _finish(state, owner, key, status, kept, captured["body"])
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                       for k, v in captured["headers"]}
+            kept = {k: v for k, v in headers.items() if k in REPLAYED_HEADERS}
+            body = captured["body"]
+            if "no-store" in headers.get("cache-control", ""):
+                # A secret shown once (an API key, a webhook secret) is not kept here either:
+                # a replay says what happened instead of handing the secret out again.
+                kept, body = {SECRET_WITHHELD: "1"}, None
+            await _finish(state, owner, key, status, kept, body)
         return None
 
 
@@ -185,6 +190,14 @@ async def purge_expired(sessionmaker) -> int:
 
 
 async def _replay(send: Send, row: IdempotencyRecord) -> None:
+    if (row.headers or {}).get(SECRET_WITHHELD):
+        return await send_problem(
+            send, 409, "Response not replayable",
+            "the first request with this Idempotency-Key succeeded and its response held a "
+            "secret that is shown only once; list the resource to find it, or revoke it and "
+            "create another", "idempotent-secret-withheld",
+            headers={"Idempotent-Replayed": "true"},
+        )
     headers = [(k.encode(), v.encode()) for k, v in (row.headers or {}).items()]
     headers.append((b"idempotent-replayed", b"true"))
     body = row.body or b""
