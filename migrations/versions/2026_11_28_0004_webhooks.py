@@ -1,7 +1,7 @@
 """webhooks: endpoints, deliveries, attempts, the event sequencer, partner grants and postings
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-28
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision: str = '0004'
-down_revision: str | None = '0001'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
