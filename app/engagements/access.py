@@ -20,18 +20,12 @@ from app.engagements.models import Engagement
 from app.jobs.models import Job
 from app.jobs.service import can_manage
 from app.workers.models import Worker
+from app.workers.service import manages as manages_worker
 
 
 def worker_side(principal: Principal, worker: Worker) -> bool:
-    return (
-        principal.is_admin
-        or principal.acts_for(Role.worker, worker.id)
-        or (
-            principal.role is Role.market
-            and worker.registered_by_market_id is not None
-            and principal.subject_id == worker.registered_by_market_id
-        )
-    )
+    """The worker, an admin, or the market that registered the worker."""
+    return manages_worker(principal, worker)
 
 
 def employer_side(principal: Principal, job: Job) -> bool:
