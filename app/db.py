@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, select
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -82,6 +82,15 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def lock_row(session: AsyncSession, model, row_id: int):
+    """The row, re-read under its lock (SELECT … FOR NO KEY UPDATE on PostgreSQL; on SQLite
+    call begin_write first, which locks the whole database)."""
+    return await session.scalar(
+        select(model).where(model.id == row_id).with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
 
 
 async def begin_write(session: AsyncSession) -> None:

@@ -98,8 +98,10 @@ def _install_database_handlers(app: FastAPI) -> None:
             return await unavailable(request, exc)
         # A value the database cannot hold (an out-of-range number, say) that slipped past
         # validation is still the caller's input: 422, and logged so the schema gets fixed.
-        if "DataError" in type(getattr(exc, "orig", None)).__name__ or isinstance(
-            exc, sa_exc.DataError
+        orig = getattr(exc, "orig", None)
+        causes = (orig, getattr(orig, "__cause__", None))  # asyncpg's own error sits under orig
+        if isinstance(exc, sa_exc.DataError) or any(
+            "DataError" in type(c).__name__ for c in causes
         ):
             log.warning("database_rejected_value", path=request.url.path)
             return problem_response(
@@ -146,8 +148,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     _install_database_handlers(app)
     app.include_router(ops_router)
-    # Every /v1 route authenticates first, so a caller without a valid key learns nothing
-    # from validation errors (401 comes before any 422).
+    # Every /v1 route authenticates before its parameters and body are validated, so a caller
+    # without a valid key learns nothing from validation errors. (A body that is not JSON at
+    # all is refused while FastAPI reads it, before dependencies run: that 422 reveals nothing.)
     for router in (api_keys_router, reference_router, employers_router, markets_router,
                    jobs_router, workers_router, engagements_router, webhooks_router,
                    events_router, partners_router):

@@ -167,3 +167,62 @@ async def test_racing_accept_and_cancel_keep_the_count_and_job_status_consistent
     assert live <= headcount
     r = await client.get(f"/v1/jobs/{job['id']}", headers=auth(employer_key))
     assert r.json()["status"] == ("filled" if live == headcount else "open")
+
+
+async def test_lowering_the_headcount_during_concurrent_accepts_never_leaves_it_oversold(
+    client, world, app, settings
+):
+    _employer_id, employer_key = await world.employer()
+    start = shanghai(6, 9)
+    job = await world.job(employer_key, headcount=6, **job_at(start, start + timedelta(hours=8)))
+    offers = []
+    for _ in range(12):
+        worker, worker_key = await world.worker()
+        r = await client.post(f"/v1/jobs/{job['id']}/offers", json={"worker_id": worker["id"]},
+                              headers=auth(employer_key))
+        assert r.status_code == 201, r.text
+        offers.append((r.json()["id"], worker_key))
+
+    stats = InFlight()
+    async with instances(settings, stats) as clients:
+        accepts = [clients[i % INSTANCES].post(f"/v1/offers/{offer_id}/accept", headers=auth(key))
+                   for i, (offer_id, key) in enumerate(offers)]
+        patch = clients[0].patch(f"/v1/jobs/{job['id']}", json={"headcount": 2},
+                                 headers=auth(employer_key))
+        *responses, patched = await asyncio.gather(*accepts[:6], patch, *accepts[6:])
+        responses.append(patched)
+    assert stats.peak > 5, f"requests did not overlap (peak {stats.peak})"
+    patched = next(r for r in responses if r.request.method == "PATCH")
+    r = await client.get(f"/v1/jobs/{job['id']}", headers=auth(employer_key))
+    headcount = r.json()["headcount"]
+    live = await live_count(app, job_id=job["id"])
+    assert live <= headcount, (live, headcount)
+    if patched.status_code == 200:
+        assert headcount == 2
+    else:
+        assert patched.json()["type"] in ("/problems/headcount-below-hired",
+                                          "/problems/job-not-open",
+                                          "/problems/conflict"), patched.text
+        assert headcount == 6
+
+
+async def test_headcount_cannot_go_below_the_hired_and_meeting_it_fills_the_job(
+    client, world
+):
+    _employer_id, employer_key = await world.employer()
+    start = shanghai(7, 9)
+    job = await world.job(employer_key, headcount=4, **job_at(start, start + timedelta(hours=8)))
+    for _ in range(2):
+        worker, worker_key = await world.worker()
+        r = await client.post(f"/v1/jobs/{job['id']}/offers", json={"worker_id": worker["id"]},
+                              headers=auth(employer_key))
+        r = await client.post(f"/v1/offers/{r.json()['id']}/accept", headers=auth(worker_key))
+        assert r.status_code == 201, r.text
+    r = await client.patch(f"/v1/jobs/{job['id']}", json={"headcount": 1},
+                           headers=auth(employer_key))
+    assert r.status_code == 409, r.text
+    assert r.json()["type"] == "/problems/headcount-below-hired" and r.json()["hired"] == 2
+    r = await client.patch(f"/v1/jobs/{job['id']}", json={"headcount": 2},
+                           headers=auth(employer_key))
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "filled" and r.json()["headcount"] == 2

@@ -120,3 +120,18 @@ async def test_partner_needs_a_grant_and_screening_applies(client, world):
     assert r.status_code == 204
     r = await client.put(url, json=job_body(employer_id=employer_id), headers=auth(partner))
     assert r.status_code == 403
+
+
+async def test_ids_beyond_64_bits_are_a_422_naming_the_field(client, world):
+    """Found by schemathesis: an id past BIGINT reached the database and came back as a 500."""
+    employer_id, employer_key = await world.employer()
+    too_big = 2**63
+    r = await client.post("/v1/partners/yzp/grants",
+                          json={"partner_key_id": too_big, "employer_id": employer_id},
+                          headers=auth(employer_key))
+    assert r.status_code == 422, r.text
+    assert [e["pointer"] for e in r.json()["errors"]] == ["/partner_key_id"]
+    r = await client.get(f"/v1/reports/wage-arrears?employer_id={too_big}",
+                         headers=auth(await world.admin()))
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["parameter"] == "employer_id"

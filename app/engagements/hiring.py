@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
 from app.common.problems import Conflict, NotFound, field_error
-from app.db import begin_write
+from app.db import begin_write, lock_row
 from app.employers.models import Employer
 from app.engagements import access
 from app.engagements.models import LIVE_STATUSES, Application, Engagement, Offer
@@ -81,17 +81,9 @@ def require_open(job: Job, now: datetime) -> None:
 
 # ---- the hire ------------------------------------------------------------------------------
 
-async def _lock(session: AsyncSession, model, row_id: int):
-    """The row, re-read under its lock (SELECT … FOR NO KEY UPDATE on PostgreSQL)."""
-    return await session.scalar(
-        select(model).where(model.id == row_id).with_for_update(key_share=True)
-        .execution_options(populate_existing=True)
-    )
-
-
 async def lock_job(session: AsyncSession, job_id: int) -> Job:
     await begin_write(session)
-    job = await _lock(session, Job, job_id)
+    job = await lock_row(session, Job, job_id)
     if job is None:
         raise NotFound(f"no job with id {job_id}")
     return job
@@ -102,7 +94,7 @@ async def lock_job_and_worker(
 ) -> tuple[Job, Worker]:
     """Takes the hire's locks in the one fixed order: the job, then the worker."""
     job = await lock_job(session, job_id)
-    worker = await _lock(session, Worker, worker_id)
+    worker = await lock_row(session, Worker, worker_id)
     if worker is None:
         raise NotFound(f"no worker with id {worker_id}")
     return job, worker

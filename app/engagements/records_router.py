@@ -10,7 +10,7 @@ from app.auth.principal import Principal, Role
 from app.common.clock import NowDep
 from app.common.deps import SessionDep, require
 from app.common.pagination import Page, PageParams, page_of, page_params
-from app.common.schemas import DateText, IdPath
+from app.common.schemas import MAX_ID, DateText, IdPath
 from app.engagements import arrears, pay, records
 from app.engagements.schemas import (
     ArrearsPage,
@@ -27,7 +27,8 @@ router = APIRouter()
 async def wage_arrears(
     session: SessionDep, now: NowDep, page: Annotated[PageParams, Depends(page_params)],
     district_code: Annotated[str | None, Query(max_length=6)] = None,
-    employer_id: Annotated[int | None, Query(description="Admins only; employers see their own")]
+    employer_id: Annotated[int | None, Query(ge=1, le=MAX_ID,
+                                             description="Admins only; employers see their own")]
     = None,
     principal: Principal = require("reports:read", Role.employer),
 ) -> ArrearsPage:

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.common.schemas import AwareDatetime, Location, StrictModel
+from app.common.schemas import AwareDatetime, Id, Location, StrictModel
 from app.common.text import Text
 from app.jobs.schemas import EmploymentType, Settlement, WageUnit
 
@@ -30,7 +30,7 @@ MAX_PIECES = 1_000_000
 # ---- requests ------------------------------------------------------------------------------
 
 class ApplicationIn(StrictModel):
-    worker_id: int | None = Field(
+    worker_id: Id | None = Field(
         default=None, description="Required for markets and admins applying for a worker"
     )
     message: Note | None = None
@@ -47,7 +47,7 @@ class AcceptApplicationIn(StrictModel):
 
 
 class OfferIn(StrictModel):
-    worker_id: int
+    worker_id: Id
     message: Note | None = None
     agreement_type: AgreementType | None = None
 

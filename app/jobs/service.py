@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, exists, or_, select, update
+from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -15,8 +15,10 @@ from app.common.etag import check_if_match
 from app.common.geo import KM_PER_DEG_LAT, bounding_box, haversine_km, nearest_district
 from app.common.problems import Conflict, NotFound, Problem, field_error
 from app.config import Settings
-from app.db import utcnow
+from app.db import begin_write, utcnow
 from app.employers.models import Employer
+from app.engagements.models import LIVE_STATUSES as LIVE_ENGAGEMENT_STATUSES
+from app.engagements.models import Engagement
 from app.events.service import record_event
 from app.jobs import screening
 from app.jobs.models import Job, JobSkill
@@ -283,10 +285,29 @@ async def patch_job(
     if_match: str | None, settings: Settings,
 ) -> Job:
     job = await get_managed_job(session, principal, job_id)
+    if data.headcount is not None:
+        # Hires lock the job row and count live engagements under it; holding the same lock
+        # here means no hire can land between our count and our commit.
+        await begin_write(session)
+        job = await session.scalar(
+            _load_job().where(Job.id == job.id).with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
     check_if_match(if_match, job.id, job.version)
     if job.status not in ("pending_review", "open"):
         raise Conflict(f"a {job.status} job cannot be changed", current_status=job.status)
     changes = data.model_dump(exclude_unset=True)
+    if data.headcount is not None:
+        hired = await session.scalar(
+            select(func.count()).select_from(Engagement).where(
+                Engagement.job_id == job.id, Engagement.status.in_(LIVE_ENGAGEMENT_STATUSES)
+            )
+        )
+        if data.headcount < hired:
+            raise Conflict(
+                f"{hired} workers are already hired; the headcount cannot go below that",
+                slug="headcount-below-hired", hired=hired,
+            )
     for name in ("title", "headcount", "location", "starts_at", "ends_at", "wage", "skills",
                  "requirements", "urgent", "description", "shifts", "injury_protection"):
         if name in changes and changes[name] is None:
@@ -328,8 +349,13 @@ async def patch_job(
         job.req_certificates = list(req.certificates)
     if data.skills is not None:
         _set_skills(job, data.skills, settings)
+    filled = data.headcount is not None and job.status == "open" and data.headcount == hired
+    if filled:
+        job.status = "filled"
     await session.flush()
     _emit(session, "job.updated", job)
+    if filled:
+        _emit(session, "job.filled", job)
     return job
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import BaseModel, Field
 
-from app.common.schemas import StrictModel
+from app.common.schemas import Id, StrictModel
 from app.jobs.schemas import JobCreate
 
 SOURCE_PATTERN = r"^[a-z0-9][a-z0-9_-]{1,39}$"
@@ -18,13 +18,13 @@ ExternalIdPath = Annotated[
 
 
 class PartnerJobIn(JobCreate):
-    employer_id: int = Field(description="The employer the posting is for; the partner key "
+    employer_id: Id = Field(description="The employer the posting is for; the partner key "
                                          "needs a grant for it under this source")
 
 
 class GrantIn(StrictModel):
-    partner_key_id: int = Field(description="The partner API key allowed to post")
-    employer_id: int
+    partner_key_id: Id = Field(description="The partner API key allowed to post")
+    employer_id: Id
 
 
 class GrantOut(BaseModel):

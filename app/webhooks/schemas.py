@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from app.common.schemas import StrictModel
+from app.common.schemas import Id, StrictModel
 from app.common.text import Text
 from app.webhooks.audience import TYPE_PATTERN
 
@@ -121,7 +121,7 @@ class EventFeed(BaseModel):
 
 
 class RedeliverIn(StrictModel):
-    endpoint_id: int | None = Field(
+    endpoint_id: Id | None = Field(
         default=None, description="One of your endpoints; default: all that subscribe to it"
     )
 
