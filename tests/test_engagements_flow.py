@@ -196,3 +196,41 @@ async def test_check_in_window_and_times(client, world, clock):
     before = (START + timedelta(minutes=1)).isoformat()
     r = await client.post(f"{h.url}/check-out", json={"at": before}, headers=w)
     assert r.status_code == 422
+
+
+async def test_cancelling_a_job_cancels_its_hires_that_have_not_started(client, world, app, clock):
+    first = await hire(world, start=START, headcount=3)
+    employer = (first.employer_id, first.employer_key)
+    worker, worker_key = await world.worker()
+    second = await offer_and_accept(client, first.employer_key, first.job["id"], worker["id"],
+                                    worker_key)
+    clock.set(START - timedelta(hours=2))  # inside the notice period: a late cancellation
+    r = await client.post(f"/v1/jobs/{first.job['id']}/cancel", headers=auth(first.employer_key))
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "cancelled"
+    for engagement_id in (first.id, second["id"]):
+        r = await client.get(f"/v1/engagements/{engagement_id}", headers=auth(first.employer_key))
+        assert r.json()["status"] == "cancelled_by_employer", r.text
+        assert await events_for(app, "engagement", engagement_id) == [
+            "engagement.hired", "engagement.cancelled"]
+    # Another employer's job stays untouched and unseen.
+    other = await hire(world, start=START + timedelta(days=1))
+    r = await client.post(f"/v1/jobs/{other.job['id']}/cancel", headers=auth(employer[1]))
+    assert r.status_code == 404
+    r = await client.get(other.url, headers=auth(other.employer_key))
+    assert r.json()["status"] == "hired"
+
+
+async def test_a_job_with_work_under_way_cannot_be_cancelled(client, world, clock):
+    h = await hire(world, start=START)
+    clock.set(START + timedelta(minutes=1))
+    r = await client.post(f"{h.url}/check-in", json={}, headers=auth(h.worker_key))
+    assert r.status_code == 200, r.text
+    r = await client.post(f"/v1/jobs/{h.job['id']}/cancel", headers=auth(h.employer_key))
+    assert r.status_code == 409, r.text
+    assert r.json()["type"] == "/problems/job-work-started"
+    assert r.json()["engagement_ids"] == [h.id]
+    r = await client.get(h.url, headers=auth(h.employer_key))
+    assert r.json()["status"] == "checked_in"
+    r = await client.get(f"/v1/jobs/{h.job['id']}", headers=auth(h.employer_key))
+    assert r.json()["status"] != "cancelled"

@@ -20,9 +20,11 @@ from app.config import Settings
 from app.db import begin_write
 from app.engagements import access, states
 from app.engagements.hiring import engagement_event, job_event, list_rows, lock_job
-from app.engagements.models import Engagement
+from app.engagements.models import LIVE_STATUSES, Engagement
 from app.engagements.records import refresh_reliability
 from app.engagements.schemas import CancelIn
+from app.jobs import service as jobs_service
+from app.jobs.models import Job
 
 CLOCK_SKEW = timedelta(minutes=5)
 HISTORY = (
@@ -109,6 +111,38 @@ async def cancel(
     if party == "worker":
         await refresh_reliability(session, e.worker_id)
     return e
+
+
+async def cancel_job(
+    session: AsyncSession, principal: Principal, job_id: int, settings: Settings, now: datetime,
+) -> Job:
+    """Cancels a posting and, with it, the hires that have not started: nobody should turn up
+    for work that no longer exists. Work already under way has wages attached, so a job with a
+    checked-in or checked-out engagement is closed, never cancelled."""
+    await jobs_service.get_managed_job(session, principal, job_id)  # 404 for other tenants
+    await lock_job(session, job_id)
+    hires = list(await session.scalars(
+        select(Engagement).options(*HISTORY, *access.with_parties(Engagement))
+        .where(Engagement.job_id == job_id, Engagement.status.in_(LIVE_STATUSES))
+        .order_by(Engagement.id).with_for_update()
+    ))
+    started = [e.id for e in hires if e.status != "hired"]
+    if started:
+        raise Conflict(
+            "work on this job has started; close it instead, so its wages stay owed",
+            slug="job-work-started", engagement_ids=started,
+        )
+    job = await jobs_service.cancel_job(session, principal, job_id)
+    for e in hires:
+        e.status = states.target("cancel_by_employer", e.status)
+        e.cancelled_at, e.cancel_reason = now, "the job was cancelled"
+        e.late_cancellation = now >= e.starts_at - timedelta(
+            hours=settings.late_cancellation_hours
+        )
+        await session.flush()
+        engagement_event(session, "engagement.cancelled", e, by="employer",
+                         late=e.late_cancellation, reason=e.cancel_reason)
+    return job
 
 
 async def mark_no_show(

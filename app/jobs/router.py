@@ -5,11 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from app.auth.principal import Principal, Role
+from app.common.clock import NowDep
 from app.common.deps import SessionDep, SettingsDep, require
 from app.common.etag import etag_of
 from app.common.pagination import Page, PageParams, page_of, page_params
 from app.common.problems import Unprocessable
 from app.common.schemas import AwareDatetime, IdPath, IdQuery
+from app.engagements import service as engagements_service
 from app.jobs import service
 from app.jobs.models import Job
 from app.jobs.schemas import EmploymentType, JobCreate, JobOut, JobPatch, JobStatus, ReviewIn
@@ -151,9 +153,14 @@ async def close_job(
 @router.post("/{job_id}/cancel", response_model=JobOut)
 async def cancel_job(
     job_id: IdPath, session: SessionDep, response: Response,
+    settings: SettingsDep, now: NowDep,
     principal: Principal = require("jobs:write", Role.employer, Role.market),
 ) -> JobOut:
-    return _single(response, await service.cancel_job(session, principal, job_id))
+    """Cancels the posting and the hires that have not started (each an
+    `engagement.cancelled` by the employer, late inside the notice period). 409
+    `job-work-started` once anyone has checked in: close the job instead."""
+    job = await engagements_service.cancel_job(session, principal, job_id, settings, now)
+    return _single(response, job)
 
 
 @router.post("/{job_id}/review", response_model=JobOut)
