@@ -16,6 +16,7 @@ otherwise it returns a shared resource (a refused request must not change anythi
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -248,6 +249,53 @@ for _path in ("/healthz", "/readyz", "/v1/api-keys", "/v1/applications", "/v1/co
     BUILDERS[("GET", _path)] = _plain(_path)
 
 
+def _of_tenant_a(path: str, body: Any = None) -> Builder:
+    """A request on tenant A's own record, named in `path` as {employer}, {market}, {worker}."""
+    async def build(w: AuthzWorld, column: str, fresh: bool) -> Call:
+        return Call(path.format(**w.ids), copy.deepcopy(body))
+    return build
+
+
+for _method, _path, _body in (
+    ("GET", "/v1/employers/{employer}", None),
+    ("GET", "/v1/employers/{employer}/credit", None),
+    ("PATCH", "/v1/employers/{employer}", {"contact_name": "王经理"}),
+    ("POST", "/v1/employers/{employer}/verification", {"status": "verified"}),
+    ("GET", "/v1/markets/{market}", None),
+    ("GET", "/v1/markets/{market}/assessments", None),
+    ("PATCH", "/v1/markets/{market}", {"service_hotline": "023-63000000"}),
+    ("POST", "/v1/markets/{market}/assessments", {"values": full_values()}),
+    ("GET", "/v1/workers/{worker}", None),
+    ("GET", "/v1/workers/{worker}/reliability", None),
+    ("GET", "/v1/workers/{worker}/work-records", None),
+    ("PATCH", "/v1/workers/{worker}", {"max_travel_km": 12}),
+    ("POST", "/v1/workers/{worker}/reactivate", None),
+):
+    _template = _path.replace("{employer}", "{employer_id}").replace(
+        "{market}", "{market_id}").replace("{worker}", "{worker_id}")
+    BUILDERS[(_method, _template)] = _of_tenant_a(_path, _body)
+
+
+def _read_shared(name: str, path: str, id_field: str = "id") -> Builder:
+    """A read of the shared record `name` (built by the AuthzWorld method of that name);
+    `path` names its id as {id}."""
+    async def build(w: AuthzWorld, column: str, fresh: bool) -> Call:
+        row = await w.shared(name, getattr(w, name))
+        return Call(path.format(id=row[id_field]))
+    return build
+
+
+for _name, _template, _path, _field in (
+    ("assessment", "/v1/assessments/{assessment_id}", "/v1/assessments/{id}", "id"),
+    ("assessment", "/v1/assessments/{assessment_id}/report", "/v1/assessments/{id}/report",
+     "id"),
+    ("application", "/v1/applications/{application_id}", "/v1/applications/{id}", "id"),
+    ("offer", "/v1/offers/{offer_id}", "/v1/offers/{id}", "id"),
+    ("private_event", "/v1/events/{event_id}", "/v1/events/{id}", "event_id"),
+):
+    BUILDERS[("GET", _template)] = _read_shared(_name, _path, _field)
+
+
 # api keys
 
 @op("POST", "/v1/api-keys")
@@ -294,64 +342,12 @@ async def _create_employer(w, column, fresh):
                                   "credit_code": make_credit_code()})
 
 
-def _employer_path(suffix: str) -> Builder:
-    async def build(w: AuthzWorld, column: str, fresh: bool) -> Call:
-        return Call(f"/v1/employers/{w.ids['employer']}{suffix}")
-    return build
-
-
-BUILDERS[("GET", "/v1/employers/{employer_id}")] = _employer_path("")
-BUILDERS[("GET", "/v1/employers/{employer_id}/credit")] = _employer_path("/credit")
-
-
-@op("PATCH", "/v1/employers/{employer_id}")
-async def _patch_employer(w, column, fresh):
-    return Call(f"/v1/employers/{w.ids['employer']}", {"contact_name": "王经理"})
-
-
-@op("POST", "/v1/employers/{employer_id}/verification")
-async def _verify_employer(w, column, fresh):
-    return Call(f"/v1/employers/{w.ids['employer']}/verification", {"status": "verified"})
-
-
 # markets and compliance
 
 @op("POST", "/v1/markets")
 async def _create_market(w, column, fresh):
     return Call("/v1/markets", {"name": f"新建零工驿站{unique()}", "scale": "station",
                                 "district_code": "500103"})
-
-
-def _market_path(suffix: str) -> Builder:
-    async def build(w: AuthzWorld, column: str, fresh: bool) -> Call:
-        return Call(f"/v1/markets/{w.ids['market']}{suffix}")
-    return build
-
-
-BUILDERS[("GET", "/v1/markets/{market_id}")] = _market_path("")
-BUILDERS[("GET", "/v1/markets/{market_id}/assessments")] = _market_path("/assessments")
-
-
-@op("PATCH", "/v1/markets/{market_id}")
-async def _patch_market(w, column, fresh):
-    return Call(f"/v1/markets/{w.ids['market']}", {"service_hotline": "023-63000000"})
-
-
-@op("POST", "/v1/markets/{market_id}/assessments")
-async def _assess(w, column, fresh):
-    return Call(f"/v1/markets/{w.ids['market']}/assessments", {"values": full_values()})
-
-
-@op("GET", "/v1/assessments/{assessment_id}")
-async def _assessment(w, column, fresh):
-    row = await w.shared("assessment", w.assessment)
-    return Call(f"/v1/assessments/{row['id']}")
-
-
-@op("GET", "/v1/assessments/{assessment_id}/report")
-async def _assessment_report(w, column, fresh):
-    row = await w.shared("assessment", w.assessment)
-    return Call(f"/v1/assessments/{row['id']}/report")
 
 
 @op("POST", "/v1/assessments/{assessment_id}/verify")
@@ -421,22 +417,6 @@ async def _create_worker(w, column, fresh):
     return call
 
 
-def _worker_path(suffix: str) -> Builder:
-    async def build(w: AuthzWorld, column: str, fresh: bool) -> Call:
-        return Call(f"/v1/workers/{w.ids['worker']}{suffix}")
-    return build
-
-
-for _suffix in ("", "/reliability", "/work-records", "/reactivate"):
-    BUILDERS[("GET" if _suffix in ("", "/reliability", "/work-records") else "POST",
-              f"/v1/workers/{{worker_id}}{_suffix}")] = _worker_path(_suffix)
-
-
-@op("PATCH", "/v1/workers/{worker_id}")
-async def _patch_worker(w, column, fresh):
-    return Call(f"/v1/workers/{w.ids['worker']}", {"max_travel_km": 12})
-
-
 @op("POST", "/v1/workers/{worker_id}/deactivate")
 async def _deactivate_worker(w, column, fresh):
     url = f"/v1/workers/{w.ids['worker']}"
@@ -458,11 +438,6 @@ async def _job_applications(w, column, fresh):
     return Call(f"/v1/jobs/{application['job']['id']}/applications")
 
 
-@op("GET", "/v1/applications/{application_id}")
-async def _application(w, column, fresh):
-    return Call(f"/v1/applications/{(await w.shared('application', w.application))['id']}")
-
-
 def _application_action(action: str) -> Builder:
     async def build(w: AuthzWorld, column: str, fresh: bool) -> Call:
         row = await (w.application() if fresh else w.shared("application", w.application))
@@ -482,11 +457,6 @@ for _action in ("accept", "decline", "withdraw"):
 async def _make_offer(w, column, fresh):
     job = await _job_for(w, fresh)
     return Call(f"/v1/jobs/{job['id']}/offers", {"worker_id": w.ids["worker"]})
-
-
-@op("GET", "/v1/offers/{offer_id}")
-async def _offer(w, column, fresh):
-    return Call(f"/v1/offers/{(await w.shared('offer', w.offer))['id']}")
 
 
 def _offer_action(action: str) -> Builder:
@@ -573,15 +543,9 @@ for _method, _suffix, _body in (
         _method, _suffix, _body)
 
 
-@op("GET", "/v1/events/{event_id}")
-async def _event(w, column, fresh):
-    event = await w.shared("event", w.private_event)
-    return Call(f"/v1/events/{event['event_id']}")
-
-
 @op("POST", "/v1/events/{event_id}/redeliver")
 async def _redeliver(w, column, fresh):
-    event = await w.shared("event", w.private_event)
+    event = await w.shared("private_event", w.private_event)
     endpoint = await w.shared("endpoint", w.endpoint)  # named: an admin has none of its own
     return Call(f"/v1/events/{event['event_id']}/redeliver", {"endpoint_id": endpoint["id"]})
 

@@ -49,9 +49,9 @@ import pytest
 
 from app.config import Settings
 from app.main import create_app
-from app.migrate import upgrade
 from tests.authz_world import BUILDERS, COLUMNS, AuthzWorld
-from tests.conftest import SECRET, fresh_database
+from tests.conftest import SECRET
+from tests.markets_fixtures import isolated_database  # noqa: F401 (a fixture)
 
 MATRIX = Path(__file__).with_name("authz_matrix.csv")
 OUTCOMES = {"2xx", "401", "403", "404", "422"}
@@ -74,19 +74,11 @@ def documented_operations(app) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def authz_database(backend_url, tmp_path_factory):
-    """A database of its own: the matrix publishes a standard, which would change the current
-    one for every other test on a shared database."""
-    url, drop = fresh_database(backend_url, tmp_path_factory.mktemp("authz_db"), "authz")
-    upgrade(url)
-    yield url
-    drop()
-
-
-@pytest.fixture(scope="module")
-async def authz_world(authz_database, tmp_path_factory):
+async def authz_world(isolated_database, tmp_path_factory):  # noqa: F811
+    """The app on a database of its own: the matrix publishes a standard, which would change
+    the current one for every other test on a shared database."""
     settings = Settings(
-        database_url=authz_database, secret_key=SECRET,
+        database_url=isolated_database, secret_key=SECRET,
         secret_key_file=tmp_path_factory.mktemp("authz_secret") / "unused", log_json=True,
         webhook_allow_list=["127.0.0.1"],
         # The walk sends hundreds of requests from one address and a few keys in seconds.
