@@ -18,9 +18,9 @@ Outcomes: `2xx` (allowed; any success status), `401` (no key), `403` (the role m
 this), `404` (another tenant's resource, so it does not exist for the caller), `422` (the
 body names another tenant's record: answered exactly like an id that does not exist, with a
 pointer to the field; bodies are otherwise valid, so 422 never means a malformed request).
-The rules are
-DESIGN.md's and the README's: a principal sees and changes only what belongs to it, other
-tenants' resources answer 404, a role that cannot do something at all gets 403. Public data
+The rules are DESIGN.md's and the README's: a principal sees and changes only what belongs
+to it, other tenants' resources answer 404, a role that cannot do something at all gets 403,
+and a party on the wrong side of a hire (market A is worker A's side) gets 403. Public data
 (open postings, market profiles, reference data) is readable by every role that reads it.
 The world and what "the resource" is for each row are in `tests/authz_world.py`.
 
@@ -28,13 +28,18 @@ Adding an operation (a new route makes `test_matrix_covers_the_openapi_document`
 naming it):
 1. Add a row to the CSV with the expected outcome per column, decided from the rules above,
    not copied from what the app answers.
-2. Register a builder in `tests/authz_world.py` with `@op(METHOD, PATH)`: it returns the
-   `Call` (path with tenant A's ids filled in, a valid body). When `fresh` is true the cell
-   is an allowed write: build a new resource in the state the operation needs (see
-   `AuthzWorld.engagement` for driving a record through its states), so one success does not
-   spoil the next cell. For example `GET /v1/jobs/{job_id}/matches` would return
-   `Call(f"/v1/jobs/{(await w.job_a())['id']}/matches")`, and
-   `POST /v1/staffing-plans` a valid plan body for employer A's jobs.
+2. Register a request builder for it in `tests/authz_world.py`. Reads of tenant A's
+   records need one line in the `_of_tenant_a` table (`GET /v1/workers/{worker}/matches`)
+   or the `_read_shared` table; anything else is a function decorated with
+   `@op(METHOD, PATH)` returning a `Call` (the path with tenant A's ids filled in, a valid
+   body). When `fresh` is true the cell is an allowed write: build a new resource in the
+   state the operation needs (`AuthzWorld.engagement` drives a hire through its states), so
+   one success does not spoil the next cell. For the branches in flight:
+   `GET /v1/jobs/{job_id}/matches` returns
+   `Call(f"/v1/jobs/{(await w.job_a())['id']}/matches")`, with outcomes decided from the
+   matching issue (who may see a job's candidates);
+   `POST /v1/staffing-plans` a valid plan body for employer A's jobs, with admins and markets
+   naming the employer as `_on_behalf` does for `POST /v1/jobs`.
 3. Run this file on SQLite and PostgreSQL. A mismatch names the cell, the status and the
    problem detail: fix the app when it breaks a rule, the row when the row was wrong.
 """
