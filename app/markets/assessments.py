@@ -95,7 +95,8 @@ async def create_assessment(
     if principal.role not in ASSESSORS:
         raise Forbidden(f"the {principal.role.value} role cannot assess markets")
     if principal.role is Role.market and principal.subject_id != market.id:
-        raise Forbidden("a market key assesses only its own market")
+        # Another market's assessments are another tenant's records: they do not exist here.
+        raise NotFound(f"no market with id {market_id}")
     standard = await _standard_for(session, principal, data.standard_version)
     _value_errors(standard, data.values)
     now = utcnow()
@@ -166,19 +167,28 @@ def _event(session: AsyncSession, type_: str, row: MarketAssessment) -> None:
 async def get_assessment(
     session: AsyncSession, principal: Principal, assessment_id: int
 ) -> MarketAssessment:
+    _require_reader(principal)
     row = await session.get(MarketAssessment, assessment_id)
     if row is None or not can_see(principal, row.market_id):
         raise NotFound(f"no assessment with id {assessment_id}")
     return row
 
 
+def _require_reader(principal: Principal) -> None:
+    """Assessments are for the assessed market, inspectors and admins: any other role is
+    refused outright (403), another market finds nothing (404)."""
+    if principal.role not in ASSESSORS:
+        raise Forbidden("assessments are for the market itself, inspectors and admins")
+
+
 async def list_assessments(
     session: AsyncSession, principal: Principal, market_id: int, *, limit: int,
     after_id: int | None,
 ) -> list[MarketAssessment]:
+    _require_reader(principal)
     await get_market(session, market_id)
     if not can_see(principal, market_id):
-        raise Forbidden("a market's assessment history is for the market, inspectors and admins")
+        raise NotFound(f"no market with id {market_id}")
     stmt = (
         select(MarketAssessment).where(MarketAssessment.market_id == market_id)
         .order_by(MarketAssessment.id.desc()).limit(limit + 1)

@@ -65,8 +65,8 @@ async def patch_market(
 ) -> Market:
     market = await get_market(session, market_id)
     if not principal.is_admin:
-        if not principal.acts_for(Role.market, market.id):
-            raise Forbidden("a market key changes only its own market")
+        if not principal.acts_for(Role.market, market.id):  # another tenant's profile
+            raise NotFound(f"no market with id {market_id}")
         restricted = sorted(data.model_fields_set - SELF_EDITABLE)
         if restricted:
             raise Forbidden(

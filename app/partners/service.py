@@ -177,7 +177,7 @@ async def list_grants(
     elif principal.role is Role.partner:
         stmt = stmt.where(PartnerGrant.partner_key_id == principal.key_id)
     elif not principal.is_admin:
-        return []
+        raise Forbidden("grants are for admins, the employers granting and the partners granted")
     return list(await session.scalars(stmt))
 
 
