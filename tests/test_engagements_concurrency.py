@@ -71,17 +71,26 @@ async def live_count(app, **where) -> int:
         return await session.scalar(stmt)
 
 
-async def test_fifty_concurrent_accepts_hire_exactly_the_headcount(client, world, app, settings):
+async def job_with_offers(client, world, *, days: int, headcount: int, offers: int):
+    """A job tomorrow-ish and `offers` workers each holding an offer for it: (job, employer key,
+    [(offer id, worker key)])."""
     _employer_id, employer_key = await world.employer()
-    start = shanghai(3, 9)
-    job = await world.job(employer_key, headcount=3, **job_at(start, start + timedelta(hours=8)))
-    offers = []
-    for _ in range(50):
+    start = shanghai(days, 9)
+    job = await world.job(employer_key, headcount=headcount,
+                          **job_at(start, start + timedelta(hours=8)))
+    held = []
+    for _ in range(offers):
         worker, worker_key = await world.worker()
         r = await client.post(f"/v1/jobs/{job['id']}/offers", json={"worker_id": worker["id"]},
                               headers=auth(employer_key))
         assert r.status_code == 201, r.text
-        offers.append((r.json()["id"], worker_key))
+        held.append((r.json()["id"], worker_key))
+    return job, employer_key, held
+
+
+async def test_fifty_concurrent_accepts_hire_exactly_the_headcount(client, world, app, settings):
+    job, employer_key, offers = await job_with_offers(client, world, days=3, headcount=3,
+                                                      offers=50)
 
     stats = InFlight()
     async with instances(settings, stats) as clients:
@@ -172,16 +181,8 @@ async def test_racing_accept_and_cancel_keep_the_count_and_job_status_consistent
 async def test_lowering_the_headcount_during_concurrent_accepts_never_leaves_it_oversold(
     client, world, app, settings
 ):
-    _employer_id, employer_key = await world.employer()
-    start = shanghai(6, 9)
-    job = await world.job(employer_key, headcount=6, **job_at(start, start + timedelta(hours=8)))
-    offers = []
-    for _ in range(12):
-        worker, worker_key = await world.worker()
-        r = await client.post(f"/v1/jobs/{job['id']}/offers", json={"worker_id": worker["id"]},
-                              headers=auth(employer_key))
-        assert r.status_code == 201, r.text
-        offers.append((r.json()["id"], worker_key))
+    job, employer_key, offers = await job_with_offers(client, world, days=6, headcount=6,
+                                                      offers=12)
 
     stats = InFlight()
     async with instances(settings, stats) as clients:
