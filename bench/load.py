@@ -77,6 +77,17 @@ async def load_data(url: str, n_keys: int) -> Data:
                 employer_ids=list(employers), districts=list(districts), keys=keys)
 
 
+async def analyze(url: str) -> None:
+    import asyncpg
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+
+
 def process_cpu_seconds(pid: int) -> float:
     """utime + stime of a process and its children (the uvicorn workers), from /proc."""
     total, tick = 0.0, os.sysconf("SC_CLK_TCK")
@@ -116,16 +127,20 @@ HEADER = (f"{'mode':6} {'target':>7} {'secs':>5} {'rps':>7} {'p50':>7} {'p95':>7
 
 
 async def search(client, mix, pid, args) -> tuple[list[dict], float | None]:
-    """Steps the arrival rate up by half until a step fails, then bisects twice."""
+    """Steps the arrival rate up by half until a step fails (or down by half while the first
+    ones fail), then bisects twice."""
     rows, good, bad = [], None, None
     rate = args.start_rate
-    while bad is None and rate <= args.max_rate:
+    while (good is None or bad is None) and 5 <= rate <= args.max_rate:
         s = await measure(client, mix, pid, open_loop(client, mix, rate, args.step_seconds))
         rows.append(s)
         if s["passes"]:
             good, rate = rate, round(rate * 1.5)
         else:
-            bad = rate
+            bad, rate = rate, round(rate / 2)
+        if good is not None and bad is not None and bad < good:
+            bad = None  # a fluke below a rate that held: keep climbing from the highest pass
+            rate = round(good * 1.5)
         await asyncio.sleep(2)  # let queues drain between steps
     for _ in range(2):
         if good is None or bad is None or bad - good <= max(5, good * 0.1):
@@ -159,8 +174,8 @@ async def run(args, url: str) -> dict:
         limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
         async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10,
                                      trust_env=False) as client:
-            print("warm-up: 10 s at 20/s", flush=True)
-            await open_loop(client, mix, 20, 10)
+            print("warm-up: 20 s at 20/s", flush=True)
+            await open_loop(client, mix, 20, 20)
             print(HEADER, flush=True)
             steps, best = await search(client, mix, server.pid, args)
             confirm = []
@@ -216,7 +231,9 @@ async def main() -> None:
                             str(args.jobs), "--markets", "20", "--seed", "8"],
                            env={**os.environ, "GIGMARKET_DATABASE_URL": url}, check=True,
                            stdout=subprocess.DEVNULL)
-            print(f"seeded {args.workers} workers, {args.jobs} jobs in "
+            # Statistics, as after any bulk load: autovacuum would get there, minutes later.
+            await analyze(url)
+            print(f"seeded {args.workers} workers, {args.jobs} jobs and analyzed in "
                   f"{time.perf_counter() - t:.0f} s", flush=True)
         result = await run(args, url)
     finally:
