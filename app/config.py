@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # Browser origins of the public sites that call the API directly (e.g. 渝职聘's pages).
     cors_origins: list[str] = Field(default_factory=list)
     idempotency_ttl_hours: int = 24
+    # Each API process sweeps (expired postings, idempotency keys, engagements) this often.
+    housekeeping_seconds: float = Field(default=60.0, gt=0)
     db_pool_size: int = 10
 
     # Legal minimums a posting's wage must reach, in fen per unit. Source: Chongqing's municipal
@@ -73,6 +75,9 @@ class Settings(BaseSettings):
     )
     webhook_retry_jitter: float = Field(default=0.1, ge=0, lt=1)
     webhook_timeout_seconds: float = Field(default=15.0, gt=0)
+    # A claimed delivery is held for timeout + this margin; a dispatcher that dies mid-flight
+    # leaves its claims to others once the lease ends (fault tests shorten it).
+    webhook_lease_margin_seconds: float = Field(default=60.0, ge=0)
     # An endpoint failing every attempt this long is disabled (endpoint.disabled event).
     webhook_disable_after_hours: float = Field(default=120.0, gt=0)
     webhook_rotation_overlap_hours: float = Field(default=24.0, ge=0, le=168)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import asyncpg
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, select
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -120,3 +122,20 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
         except BaseException:
             await session.rollback()
             raise
+
+
+# Failures that mean "the database is not there right now" (answered 503 + Retry-After), not
+# a bug. Raw asyncpg errors escape SQLAlchemy's wrapping when a connection is being opened
+# while the server shuts down or starts up.
+UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
+    sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, OSError,
+    asyncpg.exceptions.OperatorInterventionError, asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        return True
+    # A statement whose connection the server dropped mid-request.
+    return isinstance(exc, sa_exc.DBAPIError) and bool(exc.connection_invalidated)

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 from contextlib import asynccontextmanager
 
-import asyncpg
 import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -26,7 +25,7 @@ from app.common.openapi import install_openapi
 from app.common.problems import install_problem_handlers, problem_response
 from app.common.ratelimit import RateLimitMiddleware
 from app.config import Settings, get_settings
-from app.db import make_engine, make_sessionmaker
+from app.db import UNAVAILABLE_ERRORS, database_unavailable, make_engine, make_sessionmaker
 from app.employers.router import router as employers_router
 from app.engagements.router import router as engagements_router
 from app.engagements.sweeps import engagement_housekeeping
@@ -44,7 +43,6 @@ from app.webhooks.runner import start_in_process
 from app.workers.router import router as workers_router
 
 log = structlog.get_logger("gigmarket")
-HOUSEKEEPING_SECONDS = 60
 
 
 async def _housekeeping(app: FastAPI) -> None:
@@ -61,7 +59,7 @@ async def _housekeeping(app: FastAPI) -> None:
                 log.info("housekeeping", jobs_expired=expired, idempotency_purged=purged, **swept)
         except Exception:
             log.exception("housekeeping_failed")
-        await asyncio.sleep(HOUSEKEEPING_SECONDS)
+        await asyncio.sleep(app.state.settings.housekeeping_seconds)
 
 
 @asynccontextmanager
@@ -94,7 +92,7 @@ def _install_database_handlers(app: FastAPI) -> None:
         )
 
     async def database_error(request: Request, exc: Exception) -> JSONResponse:
-        if getattr(exc, "connection_invalidated", False):  # the server went away mid-request
+        if database_unavailable(exc):  # the server went away mid-request
             return await unavailable(request, exc)
         # A value the database cannot hold (an out-of-range number, say) that slipped past
         # validation is still the caller's input: 422, and logged so the schema gets fixed.
@@ -115,12 +113,7 @@ def _install_database_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(sa_exc.DBAPIError, database_error)
-    # Raw asyncpg errors escape SQLAlchemy's wrapping when a connection is being opened while
-    # the server shuts down or starts up.
-    for exc_type in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError,
-                     OSError, asyncpg.exceptions.OperatorInterventionError,
-                     asyncpg.exceptions.ConnectionDoesNotExistError,
-                     asyncpg.exceptions.TooManyConnectionsError):
+    for exc_type in UNAVAILABLE_ERRORS:
         app.add_exception_handler(exc_type, unavailable)
     for exc_type in (sa_exc.IntegrityError, StaleDataError):
         app.add_exception_handler(exc_type, conflict)

@@ -24,6 +24,9 @@ from app.employers.credit_code import check_character
 from app.main import create_app
 from app.migrate import upgrade
 
+# Imported by test modules before pytest_plugins can register them: rewrite their asserts too.
+pytest.register_assert_rewrite("tests.webhooks_fixtures", "tests.faults.support")
+
 SECRET = "test-secret-key"
 _counter = itertools.count(1)
 

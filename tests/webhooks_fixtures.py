@@ -4,7 +4,9 @@ allow-list loopback, and fast dispatchers (retry delays injected)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +39,7 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     scripts: dict[str, list[tuple[int, dict[str, str], bytes]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay: float = 0.0  # seconds each answer takes (a slow receiver keeps deliveries in flight)
 
     def path(self) -> str:
         return f"/hook/{secrets.token_hex(6)}"
@@ -63,6 +66,8 @@ class Receiver:
             ))
             queue = self.scripts.get(handler.path) or []
             status, headers, payload = queue.pop(0) if queue else (200, {}, b"ok")
+        if self.delay:
+            time.sleep(self.delay)
         handler.send_response(status)
         for k, v in headers.items():
             handler.send_header(k, v)
@@ -71,9 +76,9 @@ class Receiver:
         handler.wfile.write(payload)
 
 
-@pytest.fixture(scope="session")
-def receiver():
-    rec = Receiver()
+def serve_receiver(rec: Receiver, port: int = 0) -> ThreadingHTTPServer:
+    """Serves `rec` on loopback in a thread (port 0: any free one, kept in rec.port). Stop
+    with stop_receiver(); serving again on rec.port brings the same URL back."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -86,15 +91,38 @@ def receiver():
 
     class Server(ThreadingHTTPServer):
         request_queue_size = 256  # the default backlog of 5 resets bursts of connections
+        allow_reuse_address = True
+        def process_request(self, request, client_address) -> None:
+            self.live.add(request)
+            super().process_request(request, client_address)
 
-    server = Server(("127.0.0.1", 0), Handler)
+        def shutdown_request(self, request) -> None:
+            self.live.discard(request)
+            super().shutdown_request(request)
+
+    server = Server(("127.0.0.1", port), Handler)
     server.daemon_threads = True
+    server.live = set()  # open (kept-alive) connections, cut on stop
     rec.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield rec
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def stop_receiver(server: ThreadingHTTPServer) -> None:
+    """Stops listening and cuts kept-alive connections too: the receiver is really gone."""
     server.shutdown()
     server.server_close()
+    for sock in list(server.live):
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+@pytest.fixture(scope="session")
+def receiver():
+    rec = Receiver()
+    server = serve_receiver(rec)
+    yield rec
+    stop_receiver(server)
 
 
 @pytest.fixture(scope="session")

@@ -12,18 +12,21 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+import structlog
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.service import hash_key
 from app.common.middleware import send_problem
-from app.db import utcnow
+from app.db import database_unavailable, utcnow
 from app.idempotency.models import IdempotencyRecord
 
 IN_FLIGHT_TIMEOUT = timedelta(seconds=120)
+PURGE_BATCH = 5000
 REPLAYED_HEADERS = ("content-type", "location", "etag")
 SECRET_WITHHELD = "x-gigmarket-secret-withheld"
+log = structlog.get_logger("gigmarket.idempotency")
 
 
 class _Outcome(Exception):
@@ -69,6 +72,16 @@ class IdempotencyMiddleware:
             return await send_problem(
                 send, outcome.status, outcome.title, outcome.detail, outcome.slug
             )
+        except Exception as exc:
+            # Out here FastAPI's handlers cannot turn an outage into its 503; do it ourselves.
+            if not database_unavailable(exc):
+                raise
+            log.warning("database_unavailable", error_type=type(exc).__name__,
+                        path=scope["path"])
+            return await send_problem(
+                send, 503, "Service unavailable", "the database is unavailable; retry shortly",
+                "database-unavailable", headers={"Retry-After": "2"},
+            )
         if stored is not None:
             return await _replay(send, stored)
 
@@ -92,11 +105,11 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_body, capture)
         except BaseException:
-            await _release(state, owner, key)
+            await _quietly(_release(state, owner, key))
             raise
         status = captured["status"]
         if status >= 500 or status in (401, 403):
-            await _release(state, owner, key)
+            await _quietly(_release(state, owner, key))
         else:
             headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                        for k, v in captured["headers"]}
@@ -106,8 +119,19 @@ class IdempotencyMiddleware:
                 # A secret shown once (an API key, a webhook secret) is not kept here either:
                 # a replay says what happened instead of handing the secret out again.
                 kept, body = {SECRET_WITHHELD: "1"}, None
-            await _finish(state, owner, key, status, kept, body)
+            await _quietly(_finish(state, owner, key, status, kept, body))
         return None
+
+
+async def _quietly(bookkeeping) -> None:
+    """The response has gone out; if the database went away meanwhile, the claim stays
+    in flight until IN_FLIGHT_TIMEOUT and a retry with the same key answers 409 until then."""
+    try:
+        await bookkeeping
+    except Exception as exc:
+        if not database_unavailable(exc):
+            raise
+        log.warning("idempotency_bookkeeping_lost", error_type=type(exc).__name__)
 
 
 async def _claim(state, owner: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
@@ -180,13 +204,25 @@ async def _release(state, owner: str, key: str) -> None:
         await session.commit()
 
 
-async def purge_expired(sessionmaker) -> int:
-    async with sessionmaker() as session:
-        result = await session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utcnow())
-        )
-        await session.commit()
-        return result.rowcount or 0
+async def purge_expired(sessionmaker, batch: int = PURGE_BATCH) -> int:
+    """Deletes expired keys in short transactions, so a large backlog never holds locks
+    (or, on SQLite, the writer lock) for long."""
+    total = 0
+    while True:
+        async with sessionmaker() as session:
+            now = utcnow()
+            expired = (
+                select(IdempotencyRecord.id).where(IdempotencyRecord.expires_at <= now)
+                .limit(batch).scalar_subquery()
+            )
+            result = await session.execute(
+                delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(expired))
+            )
+            await session.commit()
+        deleted = result.rowcount or 0
+        total += deleted
+        if deleted < batch:
+            return total
 
 
 async def _replay(send: Send, row: IdempotencyRecord) -> None:

@@ -37,7 +37,6 @@ from app.webhooks.sequencer import BATCH, sequence_batch
 from app.webhooks.signing import envelope_bytes, headers_for
 
 log = structlog.get_logger("gigmarket.webhooks")
-LEASE_MARGIN_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ class Dispatcher:
         self.poll_seconds = poll_seconds or settings.dispatcher_poll_seconds
         self.rng = rng or random.Random()
         self.timeout = settings.webhook_timeout_seconds
-        self.lease = timedelta(seconds=self.timeout + LEASE_MARGIN_SECONDS)
+        self.lease = timedelta(seconds=self.timeout + settings.webhook_lease_margin_seconds)
         self.disable_after = timedelta(hours=settings.webhook_disable_after_hours)
         self.allow = AllowList.parse(settings.webhook_allow_list)
         self.client: httpx.AsyncClient | None = None
