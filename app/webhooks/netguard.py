@@ -16,6 +16,7 @@ import httpcore
 import httpx
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+RESOLVE_TIMEOUT_SECONDS = 5.0
 
 
 class AddressNotAllowed(Exception):
@@ -87,8 +88,12 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
         return [literal]
     loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
+        # Bounded: a resolver that never answers must not hold a request (or a dispatcher
+        # slot) for the system resolver's full retry cycle.
+        infos = await asyncio.wait_for(
+            loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), RESOLVE_TIMEOUT_SECONDS
+        )
+    except (socket.gaierror, TimeoutError) as exc:
         raise AddressNotAllowed(f"{host} does not resolve") from exc
     seen: dict[IPAddress, None] = {}
     for info in infos:
