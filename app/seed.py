@@ -19,6 +19,8 @@ from app.employers.credit_code import CHARSET, check_character
 from app.employers.models import Employer
 from app.jobs.models import Job, JobSkill
 from app.markets.models import Market
+from app.matching.keys import job_key_rows, worker_key_rows
+from app.matching.models import JobMatchKey, WorkerMatchKey
 from app.reference.taxonomy import District, Skill, districts, taxonomy
 from app.workers.models import Worker, WorkerSkill
 
@@ -241,26 +243,30 @@ async def seed(
             result.employers = n_employers
         first_worker = await _next_id(session, Worker)
         for start in range(0, workers, CHUNK):
-            batch, skill_batch = [], []
+            batch, skill_batch, key_batch = [], [], []
             for i in range(start, min(workers, start + CHUNK)):
                 row, skill_rows = gen.worker(first_worker + i, today)
                 row["created_at"] = row["updated_at"] = now
                 batch.append(row)
                 skill_batch.extend(skill_rows)
+                key_batch.extend(worker_key_rows(row, skill_rows))
             await _bulk(session, Worker, batch)
             await _bulk(session, WorkerSkill, skill_batch)
+            await _bulk(session, WorkerMatchKey, key_batch)
             result.workers += len(batch)
             if progress:
                 progress(len(batch))
         first_job = await _next_id(session, Job)
         for start in range(0, jobs, CHUNK):
-            batch, skill_batch = [], []
+            batch, skill_batch, key_batch = [], [], []
             for i in range(start, min(jobs, start + CHUNK)):
                 row, skill_rows = gen.job(first_job + i, gen.rng.choice(employer_ids), now)
                 batch.append(row)
                 skill_batch.extend(skill_rows)
+                key_batch.extend(job_key_rows(row, skill_rows))
             await _bulk(session, Job, batch)
             await _bulk(session, JobSkill, skill_batch)
+            await _bulk(session, JobMatchKey, key_batch)
             result.jobs += len(batch)
             if progress:
                 progress(len(batch))

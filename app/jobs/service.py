@@ -22,6 +22,7 @@ from app.jobs import screening
 from app.jobs.models import Job, JobSkill
 from app.jobs.schemas import JobCreate, JobPatch, ReviewIn, Shift, check_shifts
 from app.markets.models import Market
+from app.matching.index import drop_jobs, index_job
 from app.reference.skills import normalise_skills
 
 # Statuses anyone with jobs:read may see; the rest only the owner, its market and admins.
@@ -201,6 +202,7 @@ async def create_job(
     _set_skills(job, data.skills, settings)
     session.add(job)
     await session.flush()
+    await index_job(session, job)
     _emit(session, "job.created", job)
     return job
 
@@ -329,6 +331,7 @@ async def patch_job(
     if data.skills is not None:
         _set_skills(job, data.skills, settings)
     await session.flush()
+    await index_job(session, job)
     _emit(session, "job.updated", job)
     return job
 
@@ -346,6 +349,7 @@ async def _transition(
     job.status = to
     job.closed_at = utcnow()
     await session.flush()
+    await index_job(session, job)
     _emit(session, event, job)
     return job
 
@@ -390,6 +394,7 @@ async def review_job(
         job.status, job.closed_at = "rejected", utcnow()
         event = "job.rejected"
     await session.flush()
+    await index_job(session, job)
     _emit(session, event, job)
     return job
 
@@ -400,5 +405,9 @@ async def expire_ended_jobs(session: AsyncSession) -> int:
         update(Job)
         .where(Job.status.in_(("open", "pending_review")), Job.ends_at <= utcnow())
         .values(status="expired", closed_at=utcnow(), version=Job.version + 1)
+        .returning(Job.id)
+        .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    expired = list(result.scalars())
+    await drop_jobs(session, expired)
+    return len(expired)
