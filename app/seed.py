@@ -6,13 +6,14 @@ written with bulk inserts; a million workers take minutes, not hours.
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import JSON, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.employers.credit_code import CHARSET, check_character
@@ -176,8 +177,26 @@ async def _next_id(session: AsyncSession, model) -> int:
 
 
 async def _bulk(session: AsyncSession, model, rows: list[dict]) -> None:
-    if rows:
+    """executemany on SQLite; PostgreSQL's COPY (several times faster at a million rows)."""
+    if not rows:
+        return
+    if session.bind.dialect.name != "postgresql":
         await session.execute(insert(model), rows)
+        return
+    columns = [c for c in model.__table__.columns if c.name in rows[0]]
+    as_json = {c.name for c in columns if isinstance(c.type, JSON)}
+    records = [
+        tuple(
+            json.dumps(r[c.name], ensure_ascii=False)
+            if c.name in as_json and r[c.name] is not None else r[c.name]
+            for c in columns
+        )
+        for r in rows
+    ]
+    raw = await (await session.connection()).get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(
+        model.__tablename__, records=records, columns=[c.name for c in columns]
+    )
 
 
 async def _fix_sequences(session: AsyncSession) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from app.auth.principal import Role
-from tests.conftest import auth, in_days, worker_body
+from tests.conftest import auth, in_days
 
 # A point of our own, far from every other test's workers and jobs (Wanzhou).
 HOME = {"lat": 30.8075, "lng": 108.4087}
@@ -23,7 +23,7 @@ async def _worker(world, **kw):
 
 
 async def test_job_matches_explained_and_fresh(world, client):
-    employer_id, ekey = await world.employer()
+    _employer_id, ekey = await world.employer()
     job = await _job(world, ekey)
     worker, _wkey = await _worker(world)
     r = await client.get(f"/v1/jobs/{job['id']}/matches", headers=auth(ekey))
@@ -46,7 +46,7 @@ async def test_other_employer_gets_404(world, client):
     job = await _job(world, ekey)
     r = await client.get(f"/v1/jobs/{job['id']}/matches", headers=auth(other))
     assert r.status_code == 404
-    worker, wkey = await _worker(world)
+    worker, _wkey = await _worker(world)
     other_worker_key = await world.key(Role.worker)
     r = await client.get(f"/v1/workers/{worker['id']}/matches", headers=auth(other_worker_key))
     assert r.status_code == 404

@@ -16,7 +16,7 @@ from app.common.geo import haversine_km
 from app.matching import rules
 from app.matching.candidates import slices
 from app.matching.keys import band_of, worker_key_rows
-from app.matching.score import COMPONENTS, JobQuery, score_workers
+from app.matching.score import JobQuery, score_workers
 from app.matching.service import first_eligible
 from tests import matching_reference as ref
 
