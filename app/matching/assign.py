@@ -3,7 +3,8 @@ worker on two overlapping jobs.
 
 Jobs are split into overlap groups (connected runs of overlapping time). Groups never share a
 constraint, so each is solved alone. Within a group every worker takes at most one slot and
-scipy's linear_sum_assignment finds the best slot × worker matching. That is exact when the
+a min-weight bipartite matching (scipy.sparse.csgraph, the sparse sibling of
+linear_sum_assignment) finds the best slot × worker matching. That is exact when the
 group's jobs all overlap one another (a common instant: max start < min end), the usual case
 of same-shift postings. In a chain (A overlaps B, B overlaps C, A not C) a worker could do
 both A and C, so empty slots are then filled greedily with workers free at that time, and the
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,12 @@ def greedy(group: list[Slotted], cands: dict[int, list[tuple[int, float]]], star
 
 
 def optimal(group: list[Slotted], cands: dict[int, list[tuple[int, float]]]) -> Pairs:
-    """Each worker at most once in the group; maximum total score (linear_sum_assignment)."""
+    """Each worker at most once in the group; maximum total score.
+
+    A sparse min-weight full matching (LAPJVsp) of slots to workers plus one dummy column per
+    slot: an eligible pair costs 2 − score, a slot's dummy costs 2, so every full matching
+    costs 2 × slots − Σ score and the cheapest is the best plan. Sparse, because most pairs
+    are ineligible; a dense linear_sum_assignment on the same problem is ~3× slower."""
     rows: list[int] = []
     for j in group:
         rows += [j.job_id] * min(j.slots, len(cands.get(j.job_id, [])))
@@ -80,17 +87,31 @@ def optimal(group: list[Slotted], cands: dict[int, list[tuple[int, float]]]) -> 
     if not rows or not workers:
         return []
     col = {w: i for i, w in enumerate(workers)}
-    row_of = {}
-    for i, job_id in enumerate(rows):
-        row_of.setdefault(job_id, []).append(i)
-    gain = np.zeros((len(rows), len(workers)))
-    ok = np.zeros_like(gain, dtype=bool)
-    for job_id, idx in row_of.items():
-        for w, s in cands.get(job_id, []):
-            gain[idx, col[w]] = s
-            ok[idx, col[w]] = True
-    r, c = linear_sum_assignment(gain, maximize=True)
-    return [(rows[i], workers[k], float(gain[i, k])) for i, k in zip(r, c, strict=True) if ok[i, k]]
+    r_parts, c_parts, cost_parts = [], [], []
+    start = 0
+    for j in group:
+        n = min(j.slots, len(cands.get(j.job_id, [])))
+        if n:
+            ws = np.array([col[w] for w, _s in cands[j.job_id]])
+            cs = 2.0 - np.array([s for _w, s in cands[j.job_id]])
+            r_parts.append(np.repeat(np.arange(start, start + n), len(ws)))
+            c_parts.append(np.tile(ws, n))
+            cost_parts.append(np.tile(cs, n))
+        start += n
+    n_rows, n_workers = len(rows), len(workers)
+    r_parts.append(np.arange(n_rows))
+    c_parts.append(n_workers + np.arange(n_rows))
+    cost_parts.append(np.full(n_rows, 2.0))
+    graph = csr_matrix(
+        (np.concatenate(cost_parts), (np.concatenate(r_parts), np.concatenate(c_parts))),
+        shape=(n_rows, n_workers + n_rows),
+    )
+    _rows, matched = min_weight_full_bipartite_matching(graph)
+    score = {j.job_id: dict(cands.get(j.job_id, [])) for j in group}
+    return [
+        (rows[i], workers[k], score[rows[i]][workers[k]])
+        for i, k in enumerate(matched) if k < n_workers
+    ]
 
 
 def _total(pairs: Pairs) -> float:
