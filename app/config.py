@@ -7,7 +7,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,6 +47,27 @@ class Settings(BaseSettings):
     duplicate_title_similarity: float = Field(default=85.0, ge=0, le=100)
     duplicate_distance_km: float = 1.0
     skill_match_threshold: float = Field(default=80.0, ge=0, le=100)
+
+    # Matching (app/matching): score = Σ weight × component. Weights are normalised to sum to 1;
+    # urgent (即时快招) postings multiply the distance weight first, then normalise.
+    match_weights: dict[str, float] = Field(
+        default_factory=lambda: {
+            "skill": 0.35, "distance": 0.25, "time": 0.1, "wage": 0.15, "reliability": 0.15,
+        }
+    )
+    match_urgent_distance_factor: float = Field(default=2.0, ge=1.0, le=10.0)
+    # Staffing plans consider at most this many best candidates per job (see app/matching/staffing).
+    staffing_pool_per_job: int = Field(default=300, ge=1, le=5000)
+
+    @field_validator("match_weights")
+    @classmethod
+    def _weights(cls, value: dict[str, float]) -> dict[str, float]:
+        expected = {"skill", "distance", "time", "wage", "reliability"}
+        if set(value) != expected:
+            raise ValueError(f"match_weights needs exactly {sorted(expected)}")
+        if any(v < 0 for v in value.values()) or sum(value.values()) <= 0:
+            raise ValueError("match_weights must be non-negative with a positive sum")
+        return value
 
     # Engagements: offers, attendance, wages (see app/engagements).
     offer_ttl_minutes: int = Field(default=24 * 60, ge=1)

@@ -34,6 +34,7 @@ from app.jobs.router import router as jobs_router
 from app.jobs.service import expire_ended_jobs
 from app.logging import configure_logging
 from app.markets.router import router as markets_router
+from app.matching.router import router as matching_router
 from app.ops.router import router as ops_router
 from app.partners.router import router as partners_router
 from app.reference.router import router as reference_router
@@ -146,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # all is refused while FastAPI reads it, before dependencies run: that 422 reveals nothing.)
     for router in (api_keys_router, reference_router, employers_router, markets_router,
                    jobs_router, workers_router, engagements_router, webhooks_router,
-                   events_router, partners_router):
+                   events_router, partners_router, matching_router):
         app.include_router(router, dependencies=[Depends(authenticated)])
 
     # Added innermost first. Outermost: request context, security headers, CORS, rate limits,

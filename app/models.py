@@ -8,13 +8,14 @@ from app.events.models import Event
 from app.idempotency.models import IdempotencyRecord
 from app.jobs.models import Job, JobSkill
 from app.markets.models import ComplianceStandard, Market, MarketAssessment
+from app.matching.models import JobMatchKey, WorkerMatchKey
 from app.partners.models import PartnerGrant, PartnerPosting
 from app.webhooks.models import EventSequencer, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.workers.models import Worker, WorkerSkill
 
 __all__ = [
     "ApiKey", "Application", "Base", "ComplianceStandard", "Employer", "Engagement", "Event",
-    "EventSequencer", "HoursDispute", "IdempotencyRecord", "Job", "JobSkill", "Market",
+    "EventSequencer", "HoursDispute", "IdempotencyRecord", "Job", "JobMatchKey", "JobSkill", "Market",
     "MarketAssessment", "Offer", "PartnerGrant", "PartnerPosting", "Payment", "Rating",
-    "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "Worker", "WorkerSkill",
+    "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "Worker", "WorkerMatchKey", "WorkerSkill",
 ]

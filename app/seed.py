@@ -6,19 +6,22 @@ written with bulk inserts; a million workers take minutes, not hours.
 
 from __future__ import annotations
 
+import json
 import random
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import JSON, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.employers.credit_code import CHARSET, check_character
 from app.employers.models import Employer
 from app.jobs.models import Job, JobSkill
 from app.markets.models import Market
+from app.matching.keys import job_key_rows, worker_key_rows
+from app.matching.models import JobMatchKey, WorkerMatchKey
 from app.reference.taxonomy import District, Skill, districts, taxonomy
 from app.workers.models import Worker, WorkerSkill
 
@@ -174,8 +177,26 @@ async def _next_id(session: AsyncSession, model) -> int:
 
 
 async def _bulk(session: AsyncSession, model, rows: list[dict]) -> None:
-    if rows:
+    """executemany on SQLite; PostgreSQL's COPY (several times faster at a million rows)."""
+    if not rows:
+        return
+    if session.bind.dialect.name != "postgresql":
         await session.execute(insert(model), rows)
+        return
+    columns = [c for c in model.__table__.columns if c.name in rows[0]]
+    as_json = {c.name for c in columns if isinstance(c.type, JSON)}
+    records = [
+        tuple(
+            json.dumps(r[c.name], ensure_ascii=False)
+            if c.name in as_json and r[c.name] is not None else r[c.name]
+            for c in columns
+        )
+        for r in rows
+    ]
+    raw = await (await session.connection()).get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(
+        model.__tablename__, records=records, columns=[c.name for c in columns]
+    )
 
 
 async def _fix_sequences(session: AsyncSession) -> None:
@@ -241,26 +262,30 @@ async def seed(
             result.employers = n_employers
         first_worker = await _next_id(session, Worker)
         for start in range(0, workers, CHUNK):
-            batch, skill_batch = [], []
+            batch, skill_batch, key_batch = [], [], []
             for i in range(start, min(workers, start + CHUNK)):
                 row, skill_rows = gen.worker(first_worker + i, today)
                 row["created_at"] = row["updated_at"] = now
                 batch.append(row)
                 skill_batch.extend(skill_rows)
+                key_batch.extend(worker_key_rows(row, skill_rows))
             await _bulk(session, Worker, batch)
             await _bulk(session, WorkerSkill, skill_batch)
+            await _bulk(session, WorkerMatchKey, key_batch)
             result.workers += len(batch)
             if progress:
                 progress(len(batch))
         first_job = await _next_id(session, Job)
         for start in range(0, jobs, CHUNK):
-            batch, skill_batch = [], []
+            batch, skill_batch, key_batch = [], [], []
             for i in range(start, min(jobs, start + CHUNK)):
                 row, skill_rows = gen.job(first_job + i, gen.rng.choice(employer_ids), now)
                 batch.append(row)
                 skill_batch.extend(skill_rows)
+                key_batch.extend(job_key_rows(row, skill_rows))
             await _bulk(session, Job, batch)
             await _bulk(session, JobSkill, skill_batch)
+            await _bulk(session, JobMatchKey, key_batch)
             result.jobs += len(batch)
             if progress:
                 progress(len(batch))

@@ -15,6 +15,7 @@ from app.employers.models import Employer
 from app.engagements import pay, scoring
 from app.engagements.arrears import ArrearsFilter, arrears_summary
 from app.engagements.models import Engagement, Rating
+from app.matching.index import set_reliability
 from app.workers.models import Worker
 from app.workers.service import get_worker
 
@@ -64,6 +65,7 @@ async def refresh_reliability(session: AsyncSession, worker_id: int) -> float:
         update(Worker).where(Worker.id == worker_id, Worker.reliability != score)
         .values(reliability=score).execution_options(synchronize_session=False)
     )
+    await set_reliability(session, worker_id, score)
     return score
 
 

@@ -24,6 +24,7 @@ from app.jobs import screening
 from app.jobs.models import Job, JobSkill
 from app.jobs.schemas import JobCreate, JobPatch, ReviewIn, Shift, check_shifts
 from app.markets.models import Market
+from app.matching.index import drop_jobs, index_job
 from app.reference.skills import normalise_skills
 
 # Statuses anyone with jobs:read may see; the rest only the owner, its market and admins.
@@ -203,6 +204,7 @@ async def create_job(
     _set_skills(job, data.skills, settings)
     session.add(job)
     await session.flush()
+    await index_job(session, job)
     _emit(session, "job.created", job)
     return job
 
@@ -353,6 +355,7 @@ async def patch_job(
     if filled:
         job.status = "filled"
     await session.flush()
+    await index_job(session, job)
     _emit(session, "job.updated", job)
     if filled:
         _emit(session, "job.filled", job)
@@ -372,6 +375,7 @@ async def _transition(
     job.status = to
     job.closed_at = utcnow()
     await session.flush()
+    await index_job(session, job)
     _emit(session, event, job)
     return job
 
@@ -416,6 +420,7 @@ async def review_job(
         job.status, job.closed_at = "rejected", utcnow()
         event = "job.rejected"
     await session.flush()
+    await index_job(session, job)
     _emit(session, event, job)
     return job
 
@@ -426,5 +431,9 @@ async def expire_ended_jobs(session: AsyncSession) -> int:
         update(Job)
         .where(Job.status.in_(("open", "pending_review")), Job.ends_at <= utcnow())
         .values(status="expired", closed_at=utcnow(), version=Job.version + 1)
+        .returning(Job.id)
+        .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    expired = list(result.scalars())
+    await drop_jobs(session, expired)
+    return len(expired)

@@ -17,6 +17,7 @@ from app.config import Settings
 from app.db import utcnow
 from app.engagements.models import Engagement
 from app.events.service import record_event
+from app.matching.index import index_worker
 from app.reference.skills import normalise_skills
 from app.workers.models import Worker, WorkerSkill
 from app.workers.schemas import SkillIn, WorkerCreate, WorkerPatch
@@ -124,6 +125,7 @@ async def create_worker(
     worker.skills = _skills(data.skills, settings)
     session.add(worker)
     await session.flush()
+    await index_worker(session, worker)
     if principal.role is Role.worker:
         await bind_worker_key(session, principal, worker.id)
     record_event(
@@ -203,6 +205,7 @@ async def patch_worker(
     if data.skills is not None:
         worker.skills = _skills(data.skills, settings)
     await session.flush()
+    await index_worker(session, worker)
     return worker
 
 
@@ -214,6 +217,7 @@ async def set_worker_status(
         worker.status = status
         worker.deactivated_at = utcnow() if status == "inactive" else None
         await session.flush()
+        await index_worker(session, worker)
         record_event(
             session, f"worker.{'deactivated' if status == 'inactive' else 'reactivated'}",
             resource_type="worker", resource_id=worker.id, data={"id": worker.id},

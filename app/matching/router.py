@@ -1,0 +1,59 @@
+"""Matches and staffing plans: HTTP only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.auth.principal import Principal, Role
+from app.common.deps import SessionDep, SettingsDep, require
+from app.common.pagination import Page
+from app.common.schemas import IdPath
+from app.matching import service, staffing
+from app.matching.schemas import JobMatch, StaffingPlanIn, StaffingPlanOut, WorkerMatch
+
+router = APIRouter(tags=["matching"])
+
+Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1–100).")]
+Cursor = Annotated[str | None, Query(max_length=512, description="Opaque cursor from next_cursor.")]
+Radius = Annotated[
+    float | None,
+    Query(gt=0, le=200, description="Only candidates this close (km), besides every travel limit"),
+]
+
+
+@router.get("/v1/jobs/{job_id}/matches", response_model=Page[WorkerMatch])
+async def job_matches(
+    job_id: IdPath, session: SessionDep, settings: SettingsDep,
+    limit: Limit = 20, cursor: Cursor = None, radius_km: Radius = None,
+    principal: Principal = require("matches:read", Role.employer, Role.market),
+) -> Page[WorkerMatch]:
+    """Workers for a job, best first (ties by id): the job's employer, its market, admins."""
+    items, next_cursor = await service.job_matches(
+        session, principal, job_id, settings, limit=limit, cursor=cursor, radius_km=radius_km
+    )
+    return Page[WorkerMatch](items=items, next_cursor=next_cursor)
+
+
+@router.get("/v1/workers/{worker_id}/matches", response_model=Page[JobMatch])
+async def worker_matches(
+    worker_id: IdPath, session: SessionDep, settings: SettingsDep,
+    limit: Limit = 20, cursor: Cursor = None, radius_km: Radius = None,
+    principal: Principal = require("matches:read", Role.worker),
+) -> Page[JobMatch]:
+    """Open jobs for a worker, best first (ties by id): the worker itself and admins."""
+    items, next_cursor = await service.worker_matches(
+        session, principal, worker_id, settings, limit=limit, cursor=cursor, radius_km=radius_km
+    )
+    return Page[JobMatch](items=items, next_cursor=next_cursor)
+
+
+@router.post("/v1/staffing-plans", response_model=StaffingPlanOut)
+async def staffing_plan(
+    body: StaffingPlanIn, session: SessionDep, settings: SettingsDep,
+    principal: Principal = require("matches:read", Role.employer, Role.market),
+) -> StaffingPlanOut:
+    """Proposes the assignment of workers to open slots with the highest total score; books
+    nothing (send offers to act on it)."""
+    return StaffingPlanOut(**await staffing.plan(session, principal, body.job_ids, settings))

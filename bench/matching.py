@@ -1,0 +1,331 @@
+"""Matching latency at scale: both match endpoints over HTTP on loopback, one uvicorn worker,
+beside (a) the raw-SQL floor — the very retrieval query the service runs, timed alone, (b) a
+naive baseline that loads every worker and scores in Python, (c) a PostGIS ST_DWithin peer
+when the extension is installed; plus SQLite at 100k workers and the staffing solver.
+
+    python bench/matching.py                      # 1M workers / 100k jobs (PostgreSQL)
+    python bench/matching.py --workers 100000 --jobs 10000 --sqlite-workers 20000   # quicker
+
+Seeds a fresh PostgreSQL database (dropped at the end), prints a table, writes JSON to
+bench/results/. Needs PostgreSQL at --database-url (default: 127.0.0.1:5432, user postgres).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import numpy as np
+from sqlalchemy import select, text, union_all
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.auth.principal import Role  # noqa: E402
+from app.auth.service import create_key  # noqa: E402
+from app.db import make_engine, make_sessionmaker  # noqa: E402
+from app.jobs.models import Job  # noqa: E402
+from app.matching.assign import Slotted, solve  # noqa: E402
+from app.matching.candidates import worker_slices  # noqa: E402
+from app.matching.keys import UNCODED  # noqa: E402
+from app.migrate import upgrade  # noqa: E402
+from app.seed import seed  # noqa: E402
+from app.workers.models import Worker  # noqa: E402
+from bench.webhooks import free_port, pg, wait_http  # noqa: E402
+
+SECRET_KEY = "bench-secret"
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else math.nan
+
+
+def summary(ms: list[float]) -> dict:
+    return {"n": len(ms), "p50_ms": pct(ms, 50), "p95_ms": pct(ms, 95), "p99_ms": pct(ms, 99)}
+
+
+async def prepare(url: str, workers: int, jobs: int) -> tuple[str, list[int], list[int]]:
+    await asyncio.to_thread(upgrade, url)
+    engine = make_engine(url)
+    sm = make_sessionmaker(engine)
+    t = time.perf_counter()
+    await seed(sm, workers=workers, jobs=jobs, seed_value=7)
+    print(f"  seeded {workers} workers, {jobs} jobs in {time.perf_counter() - t:.0f} s", flush=True)
+    if url.startswith("postgresql"):
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE"))
+    async with sm() as session:
+        _row, key = await create_key(session, SECRET_KEY.encode(), role=Role.admin, name="bench")
+        await session.commit()
+        rng = random.Random(3)
+        job_ids = list(await session.scalars(select(Job.id).where(Job.status == "open")))
+        worker_ids = list(await session.scalars(select(Worker.id)))
+    await engine.dispose()
+    return key, rng.sample(job_ids, min(len(job_ids), 2000)), rng.sample(worker_ids, 2000)
+
+
+def start_api(url: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "GIGMARKET_DATABASE_URL": url, "GIGMARKET_SECRET_KEY": SECRET_KEY,
+           "GIGMARKET_RATE_LIMIT_PER_KEY": "100000000/minute",
+           "GIGMARKET_RATE_LIMIT_PER_ADDRESS": "100000000/minute",
+           "GIGMARKET_LOG_LEVEL": "WARNING", "GIGMARKET_DISPATCHER_IN_PROCESS": "false"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port", str(port),
+         "--workers", "1", "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/healthz", timeout=60)
+    return proc, base
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
+
+
+async def latencies(base: str, key: str, paths: list[str]) -> tuple[list[float], list[int]]:
+    out, sizes = [], []
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"},
+                                 timeout=60) as client:
+        for path in paths[:10]:  # warm-up
+            await client.get(path)
+        for path in paths:
+            t = time.perf_counter()
+            r = await client.get(path)
+            out.append((time.perf_counter() - t) * 1000)
+            r.raise_for_status()
+            sizes.append(len(r.json()["items"]))
+    return out, sizes
+
+
+async def throughput(base: str, key: str, paths: list[str], concurrency: int) -> float:
+    queue = list(paths)
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"},
+                                 timeout=60, limits=httpx.Limits(max_connections=concurrency)) as c:
+        async def worker():
+            while queue:
+                (await c.get(queue.pop())).raise_for_status()
+
+        t = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return len(paths) / (time.perf_counter() - t)
+
+
+async def job_specs(url: str, job_ids: list[int]) -> list[Job]:
+    from sqlalchemy.orm import selectinload
+
+    engine = make_engine(url)
+    async with make_sessionmaker(engine)() as session:
+        jobs = list(await session.scalars(
+            select(Job).options(selectinload(Job.skills)).where(Job.id.in_(job_ids))
+        ))
+    await engine.dispose()
+    return jobs
+
+
+async def floor_sql(url: str, jobs: list[Job]) -> list[float]:
+    """The service's own retrieval statement per job, executed and fetched, nothing else."""
+    engine = make_engine(url)
+    out = []
+    async with engine.connect() as conn:
+        for job in jobs:
+            keys = sorted({s.skill_code or UNCODED for s in job.skills})
+            parts = worker_slices(keys, job.lat, job.lng, min(job.radius_km or math.inf, 200.0))
+            t = time.perf_counter()
+            (await conn.execute(union_all(*parts))).all()
+            out.append((time.perf_counter() - t) * 1000)
+    await engine.dispose()
+    return out
+
+
+async def naive(url: str, jobs: list[Job]) -> list[float]:
+    """Loads every active worker with its skills and scores each in a Python loop."""
+    from app.common.geo import haversine_km
+
+    engine = make_engine(url)
+    out = []
+    async with engine.connect() as conn:
+        for job in jobs:
+            codes = {s.skill_code for s in job.skills}
+            t = time.perf_counter()
+            rows = (await conn.execute(text(
+                "SELECT w.id, w.home_lat, w.home_lng, w.max_travel_km, w.reliability, s.skill_code "
+                "FROM workers w JOIN worker_skills s ON s.worker_id = w.id "
+                "WHERE w.status = 'active'"))).all()
+            best: dict[int, float] = {}
+            for wid, lat, lng, travel, rel, code in rows:
+                if code not in codes:
+                    continue
+                d = haversine_km(job.lat, job.lng, lat, lng)
+                if d <= travel:
+                    best[wid] = 0.35 + 0.25 * (1 - d / travel) + 0.15 * rel
+            sorted(best.items(), key=lambda p: (-p[1], p[0]))[:20]
+            out.append((time.perf_counter() - t) * 1000)
+    await engine.dispose()
+    return out
+
+
+async def postgis_peer(url: str, jobs: list[Job]) -> dict | None:
+    """ST_DWithin on a geography expression index + ORDER BY distance in SQL."""
+    engine = make_engine(url)
+    async with engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        have = await conn.scalar(text(
+            "SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'"))
+        if not have:
+            await engine.dispose()
+            return None
+        await conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+        await conn.execute(text(
+            "CREATE INDEX IF NOT EXISTS bench_workers_geog ON workers USING gist "
+            "((ST_SetSRID(ST_MakePoint(home_lng, home_lat), 4326)::geography))"))
+        await conn.execute(text("ANALYZE workers"))
+        out = []
+        for job in jobs:
+            codes = [s.skill_code for s in job.skills if s.skill_code]
+            t = time.perf_counter()
+            await conn.execute(text(
+                "SELECT w.id, ST_Distance(g, p) AS d FROM workers w "
+                "CROSS JOIN LATERAL (SELECT (ST_SetSRID(ST_MakePoint(w.home_lng, w.home_lat), 4326)"
+                "::geography) AS g) x, (SELECT ST_SetSRID(ST_MakePoint(:lng, :lat), 4326)::geography AS p) q "
+                "WHERE ST_DWithin((ST_SetSRID(ST_MakePoint(w.home_lng, w.home_lat), 4326)::geography), p, "
+                "LEAST(w.max_travel_km, 200) * 1000) AND ST_DWithin((ST_SetSRID(ST_MakePoint(w.home_lng, "
+                "w.home_lat), 4326)::geography), p, 200000) AND w.status = 'active' AND EXISTS (SELECT 1 FROM "
+                "worker_skills s WHERE s.worker_id = w.id AND s.skill_code = ANY(:codes)) "
+                "ORDER BY (1 - ST_Distance(g, p) / 1000 / w.max_travel_km) * 0.25 + w.reliability * 0.15 DESC, "
+                "w.id LIMIT 20"), {"lat": job.lat, "lng": job.lng, "codes": codes})
+            out.append((time.perf_counter() - t) * 1000)
+    await engine.dispose()
+    return summary(out)
+
+
+def staffing_bench(runs: int = 5) -> dict:
+    rng = np.random.default_rng(5)
+    t0 = datetime(2026, 12, 1, tzinfo=UTC)
+    from datetime import timedelta
+
+    jobs = [Slotted(j, 10, t0, t0 + timedelta(hours=8)) for j in range(100)]  # one overlap group
+    times, ok = [], True
+    for _ in range(runs):
+        cands = {}
+        for j in range(100):
+            chosen = rng.choice(1000, size=300, replace=False)
+            cands[j] = [(int(w), float(s)) for w, s in zip(chosen, rng.random(300), strict=True)]
+        t = time.perf_counter()
+        plan, greedy_total, _m = solve(jobs, cands)
+        times.append((time.perf_counter() - t) * 1000)
+        ok &= sum(p[2] for p in plan) >= greedy_total - 1e-9
+    return {"slots": 1000, "workers": 1000, "median_ms": statistics.median(times),
+            "max_ms": max(times), "total_ge_greedy_every_run": bool(ok)}
+
+
+async def api_run(url: str, key: str, job_ids, worker_ids, n: int, concurrency: int) -> dict:
+    proc, base = start_api(url)
+    try:
+        jpaths = [f"/v1/jobs/{i}/matches?limit=20" for i in job_ids[:n]]
+        wpaths = [f"/v1/workers/{i}/matches?limit=20" for i in worker_ids[:n]]
+        jl, jsizes = await latencies(base, key, jpaths)
+        wl, wsizes = await latencies(base, key, wpaths)
+        rps_j = await throughput(base, key, jpaths, concurrency)
+        rps_w = await throughput(base, key, wpaths, concurrency)
+        rss = peak_rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return {"job_matches": {**summary(jl), "rps": rps_j, "mean_items": statistics.mean(jsizes)},
+            "worker_matches": {**summary(wl), "rps": rps_w, "mean_items": statistics.mean(wsizes)},
+            "api_peak_rss_mb": rss}
+
+
+async def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workers", type=int, default=1_000_000)
+    ap.add_argument("--jobs", type=int, default=100_000)
+    ap.add_argument("--requests", type=int, default=400)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--sqlite-workers", type=int, default=100_000)
+    ap.add_argument("--naive-requests", type=int, default=3)
+    ap.add_argument("--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+    args = ap.parse_args()
+    result: dict = {"args": vars(args), "at": datetime.now(UTC).isoformat()}
+
+    name = f"gm_bench_matching_{secrets.token_hex(3)}"
+    await pg(args.database_url, f'CREATE DATABASE "{name}"')
+    url = make_url(args.database_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        print("PostgreSQL:", flush=True)
+        key, job_ids, worker_ids = await prepare(url, args.workers, args.jobs)
+        result["postgresql"] = await api_run(url, key, job_ids, worker_ids, args.requests,
+                                             args.concurrency)
+        jobs = await job_specs(url, job_ids[:args.requests])
+        result["floor_sql"] = summary(await floor_sql(url, jobs))
+        result["naive"] = summary(await naive(url, jobs[:args.naive_requests]))
+        result["postgis"] = await postgis_peer(url, jobs[:100])
+    finally:
+        await pg(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    print("SQLite:", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        surl = f"sqlite+aiosqlite:///{tmp}/bench.db"
+        key, job_ids, worker_ids = await prepare(surl, args.sqlite_workers,
+                                                 max(1000, args.sqlite_workers // 10))
+        result["sqlite"] = await api_run(surl, key, job_ids, worker_ids,
+                                         min(args.requests, 200), args.concurrency)
+    result["staffing"] = staffing_bench()
+    report(result)
+    out = ROOT / "bench" / "results" / f"matching-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+def report(r: dict) -> None:
+    pgr, floor, naive_ = r["postgresql"], r["floor_sql"], r["naive"]
+    print(f"\n{r['args']['workers']:,} workers / {r['args']['jobs']:,} jobs, PostgreSQL, "
+          f"1 uvicorn worker, HTTP on loopback")
+    print(f"{'measure':42} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'rps@' + str(r['args']['concurrency']):>8}")
+    rows = [
+        ("GET /v1/jobs/{id}/matches", pgr["job_matches"]),
+        ("GET /v1/workers/{id}/matches", pgr["worker_matches"]),
+        ("(a) floor: same retrieval SQL alone", floor),
+        ("(b) naive: load all workers, score in Python", naive_),
+    ]
+    if r["postgis"]:
+        rows.append(("(c) PostGIS ST_DWithin + SQL order", r["postgis"]))
+    else:
+        print("  (c) PostGIS: extension not installed, skipped")
+    rows.append((f"SQLite {r['args']['sqlite_workers']:,} workers: job matches", r["sqlite"]["job_matches"]))
+    rows.append(("SQLite: worker matches", r["sqlite"]["worker_matches"]))
+    for label, m in rows:
+        rps = f"{m['rps']:8.0f}" if "rps" in m else " " * 8
+        print(f"{label:42} {m['p50_ms']:9.1f} {m['p95_ms']:9.1f} {m['p99_ms']:9.1f} {rps}")
+    jm = pgr["job_matches"]
+    print(f"ratio job matches / floor (p50): {jm['p50_ms'] / floor['p50_ms']:.2f}×; "
+          f"naive / job matches (p50): {naive_['p50_ms'] / jm['p50_ms']:.0f}×")
+    print(f"API peak RSS: {pgr['api_peak_rss_mb']:.0f} MB (PostgreSQL run)")
+    s = r["staffing"]
+    print(f"staffing {s['slots']} slots × {s['workers']} workers: median {s['median_ms']:.0f} ms, "
+          f"max {s['max_ms']:.0f} ms, total ≥ greedy every run: {s['total_ge_greedy_every_run']}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
