@@ -268,6 +268,7 @@ for _method, _path, _body in (
     ("GET", "/v1/workers/{worker}", None),
     ("GET", "/v1/workers/{worker}/reliability", None),
     ("GET", "/v1/workers/{worker}/work-records", None),
+    ("GET", "/v1/workers/{worker}/matches", None),
     ("PATCH", "/v1/workers/{worker}", {"max_travel_km": 12}),
     ("POST", "/v1/workers/{worker}/reactivate", None),
 ):
@@ -383,6 +384,18 @@ async def _job(w, column, fresh):
 
 async def _job_for(w: AuthzWorld, fresh: bool) -> dict:
     return await (w.job() if fresh else w.job_a())
+
+
+# matching
+
+@op("GET", "/v1/jobs/{job_id}/matches")
+async def _job_matches(w, column, fresh):
+    return Call(f"/v1/jobs/{(await w.job_a())['id']}/matches")
+
+
+@op("POST", "/v1/staffing-plans")
+async def _staffing_plan(w, column, fresh):
+    return Call("/v1/staffing-plans", {"job_ids": [(await w.job_a())["id"]]})
 
 
 @op("PATCH", "/v1/jobs/{job_id}")
