@@ -9,6 +9,7 @@ from app.idempotency.models import IdempotencyRecord
 from app.jobs.models import Job, JobSkill
 from app.markets.models import ComplianceStandard, Market, MarketAssessment
 from app.partners.models import PartnerGrant, PartnerPosting
+from app.subsidies.models import SubsidyParameters
 from app.webhooks.models import EventSequencer, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.workers.models import Worker, WorkerSkill
 
@@ -16,5 +17,5 @@ __all__ = [
     "ApiKey", "Application", "Base", "ComplianceStandard", "Employer", "Engagement", "Event",
     "EventSequencer", "HoursDispute", "IdempotencyRecord", "Job", "JobSkill", "Market",
     "MarketAssessment", "Offer", "PartnerGrant", "PartnerPosting", "Payment", "Rating",
-    "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "Worker", "WorkerSkill",
+    "SubsidyParameters",    "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "Worker", "WorkerSkill",
 ]
