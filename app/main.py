@@ -38,6 +38,7 @@ from app.markets.router import router as markets_router
 from app.ops.router import router as ops_router
 from app.partners.router import router as partners_router
 from app.reference.router import router as reference_router
+from app.stats.router import router as stats_router
 from app.subsidies.router import BATCH_PATH as SUBSIDY_BATCH_PATH
 from app.subsidies.router import router as subsidies_router
 from app.webhooks.router import events_router
@@ -152,7 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # from validation errors (401 comes before any 422).
     for router in (api_keys_router, reference_router, employers_router, markets_router,
                    jobs_router, workers_router, engagements_router, webhooks_router,
-                   events_router, partners_router, subsidies_router):
+                   events_router, partners_router, subsidies_router, stats_router):
         app.include_router(router, dependencies=[Depends(authenticated)])
 
     # Added innermost first. Outermost: request context, security headers, CORS, rate limits,

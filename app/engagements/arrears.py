@@ -22,7 +22,7 @@ from app.engagements import pay
 from app.engagements.models import OWING_STATUSES, Engagement
 from app.engagements.schemas import ArrearsItem
 from app.events.service import record_event
-from app.jobs.models import Job
+from app.jobs.models import Job, JobSkill
 from app.workers.models import Worker
 
 OUTSTANDING = Engagement.pay_due_fen - Engagement.paid_fen
@@ -41,6 +41,10 @@ def arrears_conditions(today: date) -> list[ColumnElement[bool]]:
 class ArrearsFilter:
     employer_id: int | None = None
     district_code: str | None = None
+    # The statistics filter by the job's market, employment type and skill as well.
+    market_id: int | None = None
+    employment_type: str | None = None
+    skill_code: str | None = None
 
 
 def _filtered(stmt: Select, today: date, filters: ArrearsFilter) -> Select:
@@ -49,6 +53,13 @@ def _filtered(stmt: Select, today: date, filters: ArrearsFilter) -> Select:
         stmt = stmt.where(Engagement.employer_id == filters.employer_id)
     if filters.district_code is not None:
         stmt = stmt.where(Job.district_code == filters.district_code)
+    if filters.market_id is not None:
+        stmt = stmt.where(Job.registered_by_market_id == filters.market_id)
+    if filters.employment_type is not None:
+        stmt = stmt.where(Job.employment_type == filters.employment_type)
+    if filters.skill_code is not None:
+        stmt = stmt.where(select(JobSkill.job_id).where(
+            JobSkill.job_id == Job.id, JobSkill.skill_code == filters.skill_code).exists())
     return stmt
 
 
