@@ -107,7 +107,7 @@ def recompute(db, f: dict, interval: str | None = None) -> dict[str, dict]:
     jobs = {j.id: j for j in db["jobs"] if job_ok(j)}
     posted = {i: j for i, j in jobs.items() if j.published_at and start <= j.published_at < end}
     filled_by_job: dict[int, list] = {}
-    for e in sorted(db["engagements"], key=lambda e: (e.hired_at, e.id)):
+    for e in sorted(db["engagements"], key=lambda e: (e.created_at, e.id)):
         if e.status in FILLED_STATUSES:
             filled_by_job.setdefault(e.job_id, []).append(e)
     firsts: dict[int, datetime] = {}
@@ -126,15 +126,14 @@ def recompute(db, f: dict, interval: str | None = None) -> dict[str, dict]:
         hired = filled_by_job.get(job.id, [])
         row["filled_positions"] += min(job.headcount, len(hired))
         if len(hired) >= job.headcount:
-            row["_fill"].append((hired[job.headcount - 1].hired_at - job.published_at)
+            row["_fill"].append((hired[job.headcount - 1].created_at - job.published_at)
                                 .total_seconds())
         if job.id in firsts:
             row["_match"].append(max(0.0, (firsts[job.id] - job.published_at).total_seconds()))
         row["_wage"].setdefault(job.wage_unit, []).append(job.wage_amount)
     for e in db["engagements"]:
-        if (e.status in FILLED_STATUSES and e.job_id in jobs and e.hired_at
-                and start <= e.hired_at < end):
-            at(bucket_of(e.hired_at, interval))["hires"] += 1
+        if e.status in FILLED_STATUSES and e.job_id in jobs and start <= e.created_at < end:
+            at(bucket_of(e.created_at, interval))["hires"] += 1
     for row in out.values():
         row["fill_rate"] = (round(row["filled_positions"] / row["positions"], 4)
                             if row["positions"] else None)

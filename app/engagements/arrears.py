@@ -22,7 +22,8 @@ from app.engagements import pay
 from app.engagements.models import OWING_STATUSES, Engagement
 from app.engagements.schemas import ArrearsItem
 from app.events.service import record_event
-from app.jobs.models import Job, JobSkill
+from app.jobs.filters import job_conditions
+from app.jobs.models import Job
 from app.workers.models import Worker
 
 OUTSTANDING = Engagement.pay_due_fen - Engagement.paid_fen
@@ -51,16 +52,10 @@ def _filtered(stmt: Select, today: date, filters: ArrearsFilter) -> Select:
     stmt = stmt.where(*arrears_conditions(today))
     if filters.employer_id is not None:
         stmt = stmt.where(Engagement.employer_id == filters.employer_id)
-    if filters.district_code is not None:
-        stmt = stmt.where(Job.district_code == filters.district_code)
-    if filters.market_id is not None:
-        stmt = stmt.where(Job.registered_by_market_id == filters.market_id)
-    if filters.employment_type is not None:
-        stmt = stmt.where(Job.employment_type == filters.employment_type)
-    if filters.skill_code is not None:
-        stmt = stmt.where(select(JobSkill.job_id).where(
-            JobSkill.job_id == Job.id, JobSkill.skill_code == filters.skill_code).exists())
-    return stmt
+    return stmt.where(*job_conditions(
+        district_code=filters.district_code, employment_type=filters.employment_type,
+        market_id=filters.market_id, skill_code=filters.skill_code,
+    ))
 
 
 def scoped_filter(principal: Principal, filters: ArrearsFilter) -> ArrearsFilter:

@@ -112,8 +112,8 @@ class Engagement(Timestamped, Base):
         Index("ix_engagements_employer_worker", "employer_id", "worker_id"),
         Index("ix_engagements_status_due_date", "status", "due_date"),
         Index("ix_engagements_status_starts_at", "status", "starts_at"),
-        Index("ix_engagements_hired_at", "hired_at"),
-        Index("ix_engagements_job_id_hired_at", "job_id", "hired_at"),
+        Index("ix_engagements_created_at", "created_at"),
+        Index("ix_engagements_job_id_created_at", "job_id", "created_at"),
     )
 
 

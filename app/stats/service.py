@@ -22,7 +22,8 @@ from app.common.problems import Forbidden, NotFound, Unprocessable
 from app.engagements import arrears
 from app.engagements.models import Application, Engagement, Offer
 from app.engagements.pay import start_of_day
-from app.jobs.models import Job, JobSkill
+from app.jobs.filters import job_conditions
+from app.jobs.models import Job
 from app.markets.metrics import FILLED_STATUSES
 from app.stats.schemas import ArrearsOut, Bucket, Filters, OverviewOut, TimeseriesOut
 from app.stats.sql import Sql
@@ -58,16 +59,10 @@ def check_range(filters: Filters, interval: str | None = None) -> None:
 
 
 def _job_filters(stmt: Select, f: Filters) -> Select:
-    if f.district_code is not None:
-        stmt = stmt.where(Job.district_code == f.district_code)
-    if f.employment_type is not None:
-        stmt = stmt.where(Job.employment_type == f.employment_type)
-    if f.market_id is not None:
-        stmt = stmt.where(Job.registered_by_market_id == f.market_id)
-    if f.skill is not None:
-        stmt = stmt.where(select(JobSkill.job_id).where(
-            JobSkill.job_id == Job.id, JobSkill.skill_code == f.skill).exists())
-    return stmt
+    return stmt.where(*job_conditions(
+        district_code=f.district_code, employment_type=f.employment_type,
+        market_id=f.market_id, skill_code=f.skill,
+    ))
 
 
 def _bounds(f: Filters):
@@ -91,69 +86,79 @@ class _Queries:
             self.key(Job.published_at),
         ).where(Job.published_at >= self.since, Job.published_at < self.until), self.f).subquery()
 
-    async def figures(self) -> dict[str, dict]:
+    def per_job(self):
+        """One row per posting in the range: its group, headcount, hires, the time of the hire
+        that reached the headcount, and the time of its first contact. One pass over the
+        postings' engagements (a row_number among the filled ones) and one over applications
+        and offers."""
         jobs = self.postings()
-        out: dict[str, dict] = {}
-
-        def at(k):
-            return out.setdefault(k, {"postings": 0, "positions": 0, "hires": 0,
-                                      "filled_positions": 0, "median_wage_by_unit": {}})
-
-        for k, n, positions in await self.session.execute(
-            select(jobs.c.k, func.count(), func.coalesce(func.sum(jobs.c.headcount), 0))
-            .group_by(jobs.c.k)
-        ):
-            at(k).update(postings=int(n), positions=int(positions))
-
-        # Hires, by their own time (the posting may be older than the range).
-        hires = _job_filters(
-            select(self.key(Engagement.hired_at), func.count()).select_from(Engagement)
-            .join(Job, Job.id == Engagement.job_id)
-            .where(Engagement.status.in_(FILLED_STATUSES), Engagement.hired_at >= self.since,
-                   Engagement.hired_at < self.until), self.f,
-        ).group_by("k")
-        for k, n in await self.session.execute(hires):
-            at(k)["hires"] = int(n)
-
+        filled = Engagement.status.in_(FILLED_STATUSES)
         ranked = (
-            select(Engagement.job_id, Engagement.hired_at, func.row_number().over(
-                partition_by=Engagement.job_id,
-                order_by=(Engagement.hired_at, Engagement.id)).label("nth"))
+            select(Engagement.job_id, Engagement.created_at, filled.label("filled"),
+                   func.row_number().over(partition_by=(Engagement.job_id, filled),
+                                          order_by=(Engagement.created_at, Engagement.id))
+                   .label("nth"), jobs.c.headcount)
             .join(jobs, jobs.c.id == Engagement.job_id)
-            .where(Engagement.status.in_(FILLED_STATUSES))
         ).subquery()
-        per_job = (
-            select(jobs.c.k, jobs.c.headcount, func.max(ranked.c.nth).label("hired"))
-            .join(ranked, ranked.c.job_id == jobs.c.id).group_by(jobs.c.id, jobs.c.k,
-                                                                 jobs.c.headcount)
-        ).subquery()
-        filled = case((per_job.c.hired > per_job.c.headcount, per_job.c.headcount),
-                      else_=per_job.c.hired)
-        for k, n in await self.session.execute(
-            select(per_job.c.k, func.sum(filled)).group_by(per_job.c.k)
-        ):
-            at(k)["filled_positions"] = int(n)
-
-        # Medians: the time to fill, the time to first match, the wage per unit.
-        fill = (select(jobs.c.k.label("k"),
-                       self.sql.seconds(ranked.c.hired_at, jobs.c.published_at).label("v"))
-                .join(ranked, ranked.c.job_id == jobs.c.id)
-                .where(ranked.c.nth == jobs.c.headcount)).subquery()
-        for k, v in (await self.sql.medians(self.session, fill)).items():
-            at(k)["median_time_to_fill_seconds"] = round(v, 3)
-
+        engaged = select(
+            ranked.c.job_id,
+            func.max(case((ranked.c.filled, ranked.c.nth))).label("hired"),
+            func.max(case(((ranked.c.filled & (ranked.c.nth == ranked.c.headcount)),
+                           ranked.c.created_at))).label("filled_at"),
+            func.min(ranked.c.created_at).label("first_engaged_at"),
+        ).group_by(ranked.c.job_id).subquery()
         contacts = union_all(*(
             select(t.job_id.label("job_id"), t.created_at.label("at"))
             .where(t.job_id.in_(select(jobs.c.id)))
-            for t in (Application, Offer, Engagement)
+            for t in (Application, Offer)
         )).subquery()
-        first = select(contacts.c.job_id, func.min(contacts.c.at).label("at")).group_by(
+        asked = select(contacts.c.job_id, func.min(contacts.c.at).label("at")).group_by(
             contacts.c.job_id).subquery()
-        wait = self.sql.seconds(first.c.at, jobs.c.published_at)
-        match = (select(jobs.c.k.label("k"), case((wait < 0, 0.0), else_=wait).label("v"))
-                 .join(first, first.c.job_id == jobs.c.id)).subquery()
-        for k, v in (await self.sql.medians(self.session, match)).items():
-            at(k)["median_time_to_first_match_seconds"] = round(v, 3)
+        first = self.sql.least(asked.c.at, engaged.c.first_engaged_at)
+        wait = self.sql.seconds(first, jobs.c.published_at)
+        hired = func.coalesce(engaged.c.hired, 0)
+        return jobs, (
+            select(
+                jobs.c.k, jobs.c.headcount,
+                case((hired > jobs.c.headcount, jobs.c.headcount), else_=hired).label("filled"),
+                self.sql.seconds(engaged.c.filled_at, jobs.c.published_at).label("fill_s"),
+                case((wait < 0, 0.0), else_=wait).label("match_s"),
+            )
+            .outerjoin(engaged, engaged.c.job_id == jobs.c.id)
+            .outerjoin(asked, asked.c.job_id == jobs.c.id)
+        ).subquery()
+
+    async def figures(self) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+
+        def at(k):
+            return out.setdefault(k, _empty())
+
+        jobs, per_job = self.per_job()
+        summary = await self.sql.summary(
+            self.session, per_job,
+            sums={"postings": func.count(), "positions": func.sum(per_job.c.headcount),
+                  "filled_positions": func.sum(per_job.c.filled)},
+            medians={"median_time_to_fill_seconds": per_job.c.fill_s,
+                     "median_time_to_first_match_seconds": per_job.c.match_s},
+        )
+        for k, values in summary.items():
+            row = at(k)
+            for name, value in values.items():
+                if name.startswith("median"):
+                    row[name] = round(value, 3) if value is not None else None
+                else:
+                    row[name] = int(value or 0)
+
+        # Hires, by their own time (the posting may be older than the range).
+        hires = _job_filters(
+            select(self.key(Engagement.created_at), func.count()).select_from(Engagement)
+            .join(Job, Job.id == Engagement.job_id)
+            .where(Engagement.status.in_(FILLED_STATUSES), Engagement.created_at >= self.since,
+                   Engagement.created_at < self.until), self.f,
+        ).group_by("k")
+        for k, n in await self.session.execute(hires):
+            at(k)["hires"] = int(n)
 
         wages = select(
             (jobs.c.k + literal("|") + jobs.c.wage_unit).label("k"), jobs.c.wage_amount.label("v")

@@ -39,6 +39,36 @@ class Sql:
             return func.date(moment, "+8 hours", "weekday 0", "-6 days")
         return func.date(moment, "+8 hours")
 
+    def least(self, a: ColumnElement, b: ColumnElement) -> ColumnElement:
+        """The earlier of two nullable values (NULL only when both are)."""
+        if self.postgres:
+            return func.least(a, b)
+        # SQLite's min(a, b) is NULL when either is: compare each with the other's stand-in.
+        return func.min(func.coalesce(a, b), func.coalesce(b, a))
+
+    async def summary(
+        self, session: AsyncSession, source: Subquery, *, sums: dict[str, ColumnElement],
+        medians: dict[str, ColumnElement],
+    ) -> dict:
+        """{k: {name: value}}: aggregates and medians over `source`, grouped by its column k.
+        PostgreSQL answers in one statement; SQLite takes one more per median."""
+        k = source.c.k
+        columns = [expr.label(name) for name, expr in sums.items()]
+        if self.postgres:
+            columns += [func.percentile_cont(0.5).within_group(cast(expr, Float)).label(name)
+                        for name, expr in medians.items()]
+        out = {row.k: dict(row._mapping) for row in await session.execute(
+            select(k, *columns).group_by(k))}
+        for values in out.values():
+            values.pop("k")
+        if not self.postgres:
+            for name, expr in medians.items():
+                values = select(k.label("k"), expr.label("v")).subquery()
+                found = await self.medians(session, values)
+                for key, row in out.items():
+                    row[name] = found.get(key)
+        return out
+
     async def medians(self, session: AsyncSession, source: Subquery) -> dict:
         """{k: median of v} over a subquery with columns k (group) and v (value, nulls skipped)."""
         k, v = source.c.k, source.c.v

@@ -20,10 +20,10 @@ depends_on: str | Sequence[str] | None = None
 
 # (index, table, columns): what the statistics queries filter, group and join on.
 STATS_INDEXES = (
-    ("ix_jobs_created_at", "jobs", ["created_at"]),
+    ("ix_jobs_published_at", "jobs", ["published_at"]),
     ("ix_jobs_registered_by_market_id", "jobs", ["registered_by_market_id"]),
-    ("ix_engagements_hired_at", "engagements", ["hired_at"]),
-    ("ix_engagements_job_id_hired_at", "engagements", ["job_id", "hired_at"]),
+    ("ix_engagements_created_at", "engagements", ["created_at"]),
+    ("ix_engagements_job_id_created_at", "engagements", ["job_id", "created_at"]),
     ("ix_applications_job_id_created_at", "applications", ["job_id", "created_at"]),
     ("ix_offers_job_id_created_at", "offers", ["job_id", "created_at"]),
     ("ix_workers_registered_by_market_id", "workers", ["registered_by_market_id"]),
