@@ -279,3 +279,30 @@ def test_period_never_passes_retirement_when_extended(born, start):
         assert end == r.month - 1
     else:
         assert end - start + 1 == 36 and end < r.month
+
+
+@given(
+    st.dates(date(1965, 1, 1), date(2005, 12, 31)),
+    st.sampled_from(["male", "female"]),
+    st.frozensets(st.sampled_from(["dibao", "poverty_alleviated", "veteran"])),
+    st.lists(st.tuples(st.integers(0, 23), st.integers(0, 200_000), st.integers(0, 80_000)),
+             max_size=12, unique_by=lambda t: t[0]),
+    st.integers(-30, 30),
+)
+def test_assessment_is_consistent(born, gender, groups, paid, start_shift):
+    f = facts(birth_date=born, gender=gender, target_groups=groups)
+    contributions = [Contribution(parse_month("2025-01") + m, p, md) for m, p, md in paid]
+    start = parse_month("2025-06") + start_shift
+    r = assess(f, contributions, PARAMS, AS_OF, period_start=start)
+    assert r.eligible == (bool(groups & {"dibao", "poverty_alleviated"})
+                          and any(p or md for _, p, md in paid)
+                          and month_of(AS_OF) < r.retirement.month
+                          and month_of(AS_OF) <= r.period_end)
+    assert r.period_end < r.retirement.month or not r.retirement_extension
+    for m in r.months:
+        inside = r.period_start <= m.month <= r.period_end
+        assert (m.subsidy_fen > 0) <= (r.eligible and inside)
+        cap = PARAMS[m.parameter_year]
+        assert m.subsidy_fen == (monthly_subsidy(m.pension_paid_fen, m.medical_paid_fen, cap)[2]
+                                 if m.note == "subsidised" else 0)
+    assert r.total_fen == sum(m.subsidy_fen for m in r.months)

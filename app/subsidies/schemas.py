@@ -15,11 +15,20 @@ from app.workers.schemas import TargetGroup
 
 
 def _month(value: str) -> str:
-    parse_month(value)
+    if not 2000 <= parse_month(value) // 12 <= 2100:
+        raise ValueError("must be a month between 2000-01 and 2100-12")
+    return value
+
+
+def _plausible(value: date) -> date:
+    # Month arithmetic on the date (a 2-year window, 3 months registered) must stay in range.
+    if not date(1900, 1, 1) <= value <= date(2100, 12, 31):
+        raise ValueError("must be between 1900-01-01 and 2100-12-31")
     return value
 
 
 MonthText = Annotated[str, AfterValidator(_month)]
+FactDate = Annotated[DateText, AfterValidator(_plausible)]
 Fen = Annotated[int, Field(ge=0, le=100_000_000, description="Integer fen")]
 
 
@@ -66,12 +75,12 @@ class ContributionIn(StrictModel):
 class FactsIn(StrictModel):
     """A person who is not (or not yet) a GigMarket worker: the same facts, stated inline."""
 
-    birth_date: DateText
+    birth_date: FactDate
     gender: Gender
     target_groups: list[TargetGroup] = Field(default_factory=list, max_length=7)
     hukou_chongqing: bool | None = None
-    registered_unemployed_date: DateText | None = None
-    graduation_date: DateText | None = None
+    registered_unemployed_date: FactDate | None = None
+    graduation_date: FactDate | None = None
     job_types: list[Text(60)] = Field(
         default_factory=list, max_length=20,
         description="Skill codes, categories or free text (normalised to the taxonomy)",
@@ -97,12 +106,15 @@ class AssessmentItem(StrictModel):
         return self
 
 
+AsOfDate = Annotated[FactDate, Field(description="Default: today (Shanghai)")]
+
+
 class AssessmentIn(AssessmentItem):
-    as_of_date: DateText | None = Field(default=None, description="Default: today (Shanghai)")
+    as_of_date: AsOfDate | None = None
 
 
 class BatchIn(StrictModel):
-    as_of_date: DateText | None = None
+    as_of_date: AsOfDate | None = None
     items: list[AssessmentItem] = Field(min_length=1, max_length=10_000)
 
 
