@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     log_json: bool = True
 
     max_body_bytes: int = 1024 * 1024
+    # Bulk endpoints (10 000 subsidy assessments with their contribution months).
+    batch_max_body_bytes: int = 8 * 1024 * 1024
     # `limits` notation; storage "async+memory://" (per process) or "async+redis://host:port".
     rate_limit_per_key: str = "1200/minute"
     rate_limit_per_address: str = "120/minute"

@@ -38,6 +38,9 @@ from app.matching.router import router as matching_router
 from app.ops.router import router as ops_router
 from app.partners.router import router as partners_router
 from app.reference.router import router as reference_router
+from app.stats.router import router as stats_router
+from app.subsidies.router import BATCH_PATH as SUBSIDY_BATCH_PATH
+from app.subsidies.router import router as subsidies_router
 from app.webhooks.router import events_router
 from app.webhooks.router import router as webhooks_router
 from app.webhooks.runner import start_in_process
@@ -147,13 +150,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # all is refused while FastAPI reads it, before dependencies run: that 422 reveals nothing.)
     for router in (api_keys_router, reference_router, employers_router, markets_router,
                    jobs_router, workers_router, engagements_router, webhooks_router,
-                   events_router, partners_router, matching_router):
+                   events_router, partners_router, matching_router, subsidies_router,
+                   stats_router):
         app.include_router(router, dependencies=[Depends(authenticated)])
 
     # Added innermost first. Outermost: request context, security headers, CORS, rate limits,
     # body limit, then idempotency right around the routes.
     app.add_middleware(IdempotencyMiddleware)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+        larger={SUBSIDY_BATCH_PATH: settings.batch_max_body_bytes},
+    )
     app.add_middleware(
         RateLimitMiddleware, per_key=settings.rate_limit_per_key,
         per_address=settings.rate_limit_per_address, storage_uri=settings.rate_limit_storage,

@@ -27,15 +27,16 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
         {"jobs:read", "jobs:write", "jobs:review", "workers:read", "workers:write",
          "employers:read", "employers:write", "employers:verify", "matches:read",
          "markets:write", "assessments:write", "engagements:read", "engagements:write",
-         "events:read", "webhooks:write"}
+         "events:read", "webhooks:write", "subsidies:assess", "stats:read"}
     ),
     Role.inspector: frozenset(
-        {"jobs:read", "employers:read", "markets:read", "assessments:write", "assessments:verify"}
+        {"jobs:read", "employers:read", "markets:read", "assessments:write", "assessments:verify",
+         "stats:read"}
     ),
     Role.partner: frozenset({"jobs:read", "jobs:write", "events:read", "webhooks:write"}),
     Role.worker: frozenset(
         {"jobs:read", "workers:read", "workers:write", "matches:read", "engagements:read",
-         "engagements:write"}
+         "engagements:write", "subsidies:assess"}
     ),
 }
 

@@ -22,6 +22,7 @@ from app.engagements import pay
 from app.engagements.models import OWING_STATUSES, Engagement
 from app.engagements.schemas import ArrearsItem
 from app.events.service import record_event
+from app.jobs.filters import job_conditions
 from app.jobs.models import Job
 from app.workers.models import Worker
 
@@ -41,15 +42,20 @@ def arrears_conditions(today: date) -> list[ColumnElement[bool]]:
 class ArrearsFilter:
     employer_id: int | None = None
     district_code: str | None = None
+    # The statistics filter by the job's market, employment type and skill as well.
+    market_id: int | None = None
+    employment_type: str | None = None
+    skill_code: str | None = None
 
 
 def _filtered(stmt: Select, today: date, filters: ArrearsFilter) -> Select:
     stmt = stmt.where(*arrears_conditions(today))
     if filters.employer_id is not None:
         stmt = stmt.where(Engagement.employer_id == filters.employer_id)
-    if filters.district_code is not None:
-        stmt = stmt.where(Job.district_code == filters.district_code)
-    return stmt
+    return stmt.where(*job_conditions(
+        district_code=filters.district_code, employment_type=filters.employment_type,
+        market_id=filters.market_id, skill_code=filters.skill_code,
+    ))
 
 
 def scoped_filter(principal: Principal, filters: ArrearsFilter) -> ArrearsFilter:

@@ -112,6 +112,8 @@ class Engagement(Timestamped, Base):
         Index("ix_engagements_employer_worker", "employer_id", "worker_id"),
         Index("ix_engagements_status_due_date", "status", "due_date"),
         Index("ix_engagements_status_starts_at", "status", "starts_at"),
+        Index("ix_engagements_created_at", "created_at"),
+        Index("ix_engagements_job_id_created_at", "job_id", "created_at"),
     )
 
 
@@ -149,10 +151,11 @@ class Proposal(Timestamped):
         return {"version_id_col": cls.__table__.c.version}
 
     @classmethod
-    def _indexes(cls, table: str) -> tuple[Index, Index]:
+    def _indexes(cls, table: str) -> tuple[Index, ...]:
         pending = text("status = 'pending'")
         return (
             Index(f"ix_{table}_job_status", "job_id", "status"),
+            Index(f"ix_{table}_job_id_created_at", "job_id", "created_at"),
             # One open proposal per worker and job, whatever races the requests run.
             Index(f"uq_{table}_job_worker_pending", "job_id", "worker_id", unique=True,
                   postgresql_where=pending, sqlite_where=pending),

@@ -61,6 +61,8 @@ class Job(Timestamped, Base):
         Index("ix_jobs_status_district", "status", "district_code"),
         Index("ix_jobs_status_lat_lng", "status", "lat", "lng"),
         Index("uq_jobs_source_external_id", "source", "external_id", unique=True),
+        Index("ix_jobs_published_at", "published_at"),
+        Index("ix_jobs_registered_by_market_id", "registered_by_market_id"),
     )
 
 

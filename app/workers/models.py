@@ -32,6 +32,10 @@ class Worker(Timestamped, Base):
     hukou_chongqing: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     registered_unemployed_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     graduation_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Declared occupation (e.g. 网约车司机) and its taxonomy code: a job type for the
+    # flexible-employment subsidy besides the jobs the worker was hired onto.
+    occupation: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    occupation_code: Mapped[str | None] = mapped_column(String(60), nullable=True)
     # active | inactive
     status: Mapped[str] = mapped_column(String(20), default="active")
     # Engagement history turned into [0, 1] (0.5 = newcomer); kept on the row so matching
@@ -52,7 +56,11 @@ class Worker(Timestamped, Base):
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-    __table_args__ = (Index("ix_workers_status_home", "status", "home_lat", "home_lng"),)
+    __table_args__ = (
+        Index("ix_workers_status_home", "status", "home_lat", "home_lng"),
+        Index("ix_workers_registered_by_market_id", "registered_by_market_id"),
+        Index("ix_workers_district_code", "district_code"),
+    )
 
 
 class WorkerSkill(Base):

@@ -58,6 +58,7 @@ async def worker_out(session: AsyncSession, principal: Principal, worker: Worker
         hukou_chongqing=worker.hukou_chongqing if full else None,
         registered_unemployed_date=worker.registered_unemployed_date if full else None,
         graduation_date=worker.graduation_date if full else None,
+        occupation=worker.occupation, occupation_code=worker.occupation_code,
         status=worker.status, registered_by_market_id=worker.registered_by_market_id,
         created_at=worker.created_at, updated_at=worker.updated_at,
     )

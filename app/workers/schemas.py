@@ -101,6 +101,9 @@ class WorkerCreate(StrictModel):
     hukou_chongqing: bool | None = None
     registered_unemployed_date: DateText | None = None
     graduation_date: DateText | None = None
+    occupation: Text(60) | None = Field(
+        default=None, description="Declared occupation, e.g. 网约车司机 (a subsidy job type)"
+    )
 
     @field_validator("available_until_date")
     @classmethod
@@ -126,6 +129,7 @@ class WorkerPatch(StrictModel):
     hukou_chongqing: bool | None = None
     registered_unemployed_date: DateText | None = None
     graduation_date: DateText | None = None
+    occupation: Text(60) | None = None
 
 
 class WorkerSkillOut(BaseModel):
@@ -162,6 +166,8 @@ class WorkerOut(BaseModel):
     hukou_chongqing: bool | None
     registered_unemployed_date: date | None
     graduation_date: date | None
+    occupation: str | None
+    occupation_code: str | None
     status: Literal["active", "inactive"]
     registered_by_market_id: int | None
     created_at: datetime

@@ -86,6 +86,13 @@ def _skills(items: list[SkillIn], settings: Settings) -> list[WorkerSkill]:
     ]
 
 
+def _occupation_code(occupation: str | None, settings: Settings) -> str | None:
+    if occupation is None:
+        return None
+    match = normalise_skills([occupation], settings.skill_match_threshold)[0]
+    return match.skill.code if match.skill else None
+
+
 def _check_dates(birth_date: date, graduation_date: date | None, unemployed: date | None) -> None:
     today = date.today()
     if graduation_date is not None and graduation_date > today.replace(year=today.year + 1):
@@ -123,6 +130,7 @@ async def create_worker(
         created_by_key_id=principal.key_id,
     )
     worker.skills = _skills(data.skills, settings)
+    worker.occupation_code = _occupation_code(data.occupation, settings)
     session.add(worker)
     await session.flush()
     await index_worker(session, worker)
@@ -188,6 +196,9 @@ async def patch_worker(
                  "available_from_date", "available_until_date"):
         if name in changes:
             setattr(worker, name, changes[name])
+    if "occupation" in changes:
+        worker.occupation = data.occupation
+        worker.occupation_code = _occupation_code(data.occupation, settings)
     if "availability" in changes:
         worker.availability = (
             [w.model_dump() for w in data.availability] if data.availability is not None else None

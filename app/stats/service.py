@@ -1,0 +1,240 @@
+"""Market statistics by SQL aggregates: a handful of set-based queries whatever the size.
+
+Definitions (shared with the compliance indicators in app/markets/metrics.py):
+- A posting counts in the range by its publication time (pending and rejected ones never do).
+- A hire is an engagement in a filled status (cancellations and no-shows excluded), counted
+  at its hire time. Positions filled = min(headcount, hires) per posting.
+- Time to first match: publication → the earliest application, offer or engagement on it
+  (never negative). Time to fill: publication → the hire that reached the headcount.
+- Filters apply to the posting: district, skill (taxonomy code), employment type, and the
+  market that registered it. Workers are filtered by their district, skill and market.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Select, String, case, cast, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.principal import Principal, Role
+from app.common.problems import Forbidden, NotFound, Unprocessable
+from app.engagements import arrears
+from app.engagements.models import Application, Engagement, Offer
+from app.engagements.pay import start_of_day
+from app.jobs.filters import job_conditions
+from app.jobs.models import Job
+from app.markets.metrics import FILLED_STATUSES
+from app.stats.schemas import ArrearsOut, Bucket, Filters, OverviewOut, TimeseriesOut
+from app.stats.sql import Sql
+from app.workers.models import Worker, WorkerSkill
+from app.workers.schemas import TargetGroup
+
+GROUPS: tuple[str, ...] = TargetGroup.__args__
+MAX_BUCKETS = 400
+ALL = "all"
+
+
+def scope(principal: Principal, filters: Filters) -> tuple[Filters, str]:
+    """Admins and inspectors see the whole city; a market only what it registered (its
+    postings and front-desk workers), whatever market_id it asks for."""
+    if principal.is_admin or principal.role is Role.inspector:
+        return filters, "city"
+    if principal.role is Role.market:
+        if filters.market_id is not None and filters.market_id != principal.subject_id:
+            raise NotFound(f"no market with id {filters.market_id}")
+        return filters.model_copy(update={"market_id": principal.subject_id}), (
+            f"market:{principal.subject_id}")
+    raise Forbidden("statistics are for the bureau, inspectors and markets")
+
+
+def check_range(filters: Filters, interval: str | None = None) -> None:
+    if filters.to_date < filters.from_date:
+        raise Unprocessable("to_date is before from_date", errors=[
+            {"parameter": "to_date", "in": "query", "detail": "must not be before from_date"}])
+    days = (filters.to_date - filters.from_date).days + 1
+    if interval is not None and days // (7 if interval == "week" else 1) > MAX_BUCKETS:
+        raise Unprocessable(f"at most {MAX_BUCKETS} {interval}s per series", errors=[
+            {"parameter": "from_date", "in": "query", "detail": "range too long for the interval"}])
+
+
+def _job_filters(stmt: Select, f: Filters) -> Select:
+    return stmt.where(*job_conditions(
+        district_code=f.district_code, employment_type=f.employment_type,
+        market_id=f.market_id, skill_code=f.skill,
+    ))
+
+
+def _bounds(f: Filters):
+    return start_of_day(f.from_date), start_of_day(f.to_date, 1)
+
+
+class _Queries:
+    """The figures for one filter, grouped by `k`: a bucket label, or one constant group."""
+
+    def __init__(self, session: AsyncSession, f: Filters, interval: str | None) -> None:
+        self.session, self.f, self.sql, self.interval = session, f, Sql.of(session), interval
+        self.since, self.until = _bounds(f)
+
+    def key(self, moment):
+        return (self.sql.bucket(moment, self.interval) if self.interval
+                else literal(ALL)).label("k")
+
+    def postings(self):
+        return _job_filters(select(
+            Job.id, Job.headcount, Job.wage_amount, Job.wage_unit, Job.published_at,
+            self.key(Job.published_at),
+        ).where(Job.published_at >= self.since, Job.published_at < self.until), self.f).subquery()
+
+    def per_job(self):
+        """One row per posting in the range: its group, headcount, hires, the time of the hire
+        that reached the headcount, and the time of its first contact. One pass over the
+        postings' engagements (a row_number among the filled ones) and one over applications
+        and offers."""
+        jobs = self.postings()
+        filled = Engagement.status.in_(FILLED_STATUSES)
+        ranked = (
+            select(Engagement.job_id, Engagement.created_at, filled.label("filled"),
+                   func.row_number().over(partition_by=(Engagement.job_id, filled),
+                                          order_by=(Engagement.created_at, Engagement.id))
+                   .label("nth"), jobs.c.headcount)
+            .join(jobs, jobs.c.id == Engagement.job_id)
+        ).subquery()
+        engaged = select(
+            ranked.c.job_id,
+            func.max(case((ranked.c.filled, ranked.c.nth))).label("hired"),
+            func.max(case(((ranked.c.filled & (ranked.c.nth == ranked.c.headcount)),
+                           ranked.c.created_at))).label("filled_at"),
+            func.min(ranked.c.created_at).label("first_engaged_at"),
+        ).group_by(ranked.c.job_id).subquery()
+        contacts = union_all(*(
+            select(t.job_id.label("job_id"), t.created_at.label("at"))
+            .where(t.job_id.in_(select(jobs.c.id)))
+            for t in (Application, Offer)
+        )).subquery()
+        asked = select(contacts.c.job_id, func.min(contacts.c.at).label("at")).group_by(
+            contacts.c.job_id).subquery()
+        first = self.sql.least(asked.c.at, engaged.c.first_engaged_at)
+        wait = self.sql.seconds(first, jobs.c.published_at)
+        hired = func.coalesce(engaged.c.hired, 0)
+        return jobs, (
+            select(
+                jobs.c.k, jobs.c.headcount,
+                case((hired > jobs.c.headcount, jobs.c.headcount), else_=hired).label("filled"),
+                self.sql.seconds(engaged.c.filled_at, jobs.c.published_at).label("fill_s"),
+                case((wait < 0, 0.0), else_=wait).label("match_s"),
+            )
+            .outerjoin(engaged, engaged.c.job_id == jobs.c.id)
+            .outerjoin(asked, asked.c.job_id == jobs.c.id)
+        ).subquery()
+
+    async def figures(self) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+
+        def at(k):
+            return out.setdefault(k, _empty())
+
+        jobs, per_job = self.per_job()
+        summary = await self.sql.summary(
+            self.session, per_job,
+            sums={"postings": func.count(), "positions": func.sum(per_job.c.headcount),
+                  "filled_positions": func.sum(per_job.c.filled)},
+            medians={"median_time_to_fill_seconds": per_job.c.fill_s,
+                     "median_time_to_first_match_seconds": per_job.c.match_s},
+        )
+        for k, values in summary.items():
+            row = at(k)
+            for name, value in values.items():
+                if name.startswith("median"):
+                    row[name] = round(value, 3) if value is not None else None
+                else:
+                    row[name] = int(value or 0)
+
+        # Hires, by their own time (the posting may be older than the range).
+        hires = _job_filters(
+            select(self.key(Engagement.created_at), func.count()).select_from(Engagement)
+            .join(Job, Job.id == Engagement.job_id)
+            .where(Engagement.status.in_(FILLED_STATUSES), Engagement.created_at >= self.since,
+                   Engagement.created_at < self.until), self.f,
+        ).group_by("k")
+        for k, n in await self.session.execute(hires):
+            at(k)["hires"] = int(n)
+
+        wages = select(
+            (jobs.c.k + literal("|") + jobs.c.wage_unit).label("k"), jobs.c.wage_amount.label("v")
+        ).subquery()
+        for k_unit, v in (await self.sql.medians(self.session, wages)).items():
+            k, unit = k_unit.rsplit("|", 1)
+            at(k)["median_wage_by_unit"][unit] = round(v, 1)
+
+        for row in out.values():
+            row["fill_rate"] = (round(row["filled_positions"] / row["positions"], 4)
+                                if row["positions"] else None)
+        return out
+
+
+def _empty() -> dict:
+    return {"postings": 0, "positions": 0, "hires": 0, "filled_positions": 0, "fill_rate": None,
+            "median_time_to_first_match_seconds": None, "median_time_to_fill_seconds": None,
+            "median_wage_by_unit": {}}
+
+
+async def _workers(session: AsyncSession, f: Filters) -> tuple[int, dict[str, int]]:
+    """Active workers, and how many are in each target group (one scan: the groups are a
+    closed list, looked for in the JSON text, which works the same on both backends)."""
+    text = cast(Worker.target_groups, String)
+    stmt = select(func.count(), *(
+        func.coalesce(func.sum(case((text.like(f'%"{g}"%'), 1), else_=0)), 0) for g in GROUPS
+    )).where(Worker.status == "active")
+    if f.district_code is not None:
+        stmt = stmt.where(Worker.district_code == f.district_code)
+    if f.market_id is not None:
+        stmt = stmt.where(Worker.registered_by_market_id == f.market_id)
+    if f.skill is not None:
+        stmt = stmt.where(select(WorkerSkill.worker_id).where(
+            WorkerSkill.worker_id == Worker.id, WorkerSkill.skill_code == f.skill).exists())
+    total, *counts = (await session.execute(stmt)).one()
+    return int(total), {g: int(n) for g, n in zip(GROUPS, counts, strict=True)}
+
+
+async def overview(session: AsyncSession, principal: Principal, filters: Filters) -> OverviewOut:
+    f, where = scope(principal, filters)
+    check_range(f)
+    figures = (await _Queries(session, f, None).figures()).get(ALL) or _empty()
+    open_jobs = await session.scalar(
+        _job_filters(select(func.count()).select_from(Job).where(Job.status == "open"), f))
+    total, groups = await _workers(session, f)
+    owed = await arrears.arrears_summary(session, f.to_date, arrears.ArrearsFilter(
+        district_code=f.district_code, market_id=f.market_id,
+        employment_type=f.employment_type, skill_code=f.skill))
+    return OverviewOut(
+        **{**_empty(), **figures}, scope=where, filters=f, open_jobs=int(open_jobs or 0),
+        workers_active=total, workers_by_target_group=groups,
+        arrears=ArrearsOut(engagements=owed.count, outstanding_fen=owed.outstanding_fen,
+                           employers=owed.employers, workers=owed.workers),
+    )
+
+
+def bucket_starts(f: Filters, interval: str) -> list[date]:
+    first = f.from_date
+    if interval == "week":
+        first -= timedelta(days=first.weekday())
+    step = timedelta(days=7 if interval == "week" else 1)
+    out = []
+    while first <= f.to_date:
+        out.append(first)
+        first += step
+    return out
+
+
+async def timeseries(
+    session: AsyncSession, principal: Principal, filters: Filters, interval: str
+) -> TimeseriesOut:
+    f, where = scope(principal, filters)
+    check_range(f, interval)
+    figures = await _Queries(session, f, interval).figures()
+    return TimeseriesOut(
+        scope=where, filters=f, interval=interval,
+        buckets=[Bucket(start_date=day, **{**_empty(), **figures.get(day.isoformat(), {})})
+                 for day in bucket_starts(f, interval)],
+    )
