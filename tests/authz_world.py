@@ -594,3 +594,81 @@ async def _delete_partner_job(w, column, fresh):
     external_id = await (w.partner_posting() if fresh
                          else w.shared("posting", w.partner_posting))
     return Call(f"/v1/partners/{SOURCE}/jobs/{external_id}")
+
+
+# subsidies and statistics
+
+SUBSIDY = "/v1/subsidies/flexible-employment"
+_years = itertools.count(2040)
+
+
+def _parameters(year: int) -> dict:
+    return {"year": year, "pension_lowest_fen": 60_000, "medical_lowest_fen": 25_000,
+            "eligible_job_types": ["家政服务"]}
+
+
+async def _subsidy_year(w: AuthzWorld) -> int:
+    """2026's parameters, published once by the admin: assessments need them."""
+    async def publish() -> int:
+        await w.request("POST", f"{SUBSIDY}/parameters", json=_parameters(2026), expect=201)
+        return 2026
+    return await w.shared("subsidy_year", publish)
+
+
+def _assessment_item(w: AuthzWorld) -> dict:
+    return {"worker_id": w.ids["worker"], "as_of_date": "2026-03-10",
+            "contributions": [{"month": "2026-01", "pension_paid_fen": 60_000,
+                               "medical_paid_fen": 20_000}]}
+
+
+@op("POST", f"{SUBSIDY}/assessments")
+async def _assess(w, column, fresh):
+    await _subsidy_year(w)
+    return Call(f"{SUBSIDY}/assessments", _assessment_item(w))
+
+
+@op("POST", f"{SUBSIDY}/assessments/batch")
+async def _assess_batch(w, column, fresh):
+    await _subsidy_year(w)
+    item = _assessment_item(w)
+    return Call(f"{SUBSIDY}/assessments/batch",
+                {"as_of_date": item.pop("as_of_date"), "items": [item]})
+
+
+@op("POST", f"{SUBSIDY}/parameters")
+async def _publish_parameters(w, column, fresh):
+    return Call(f"{SUBSIDY}/parameters", _parameters(next(_years)))
+
+
+@op("GET", f"{SUBSIDY}/parameters")
+async def _list_parameters(w, column, fresh):
+    await _subsidy_year(w)
+    return Call(f"{SUBSIDY}/parameters")
+
+
+@op("GET", f"{SUBSIDY}/parameters/{{year}}")
+async def _read_parameters(w, column, fresh):
+    return Call(f"{SUBSIDY}/parameters/{await _subsidy_year(w)}")
+
+
+async def _year_to_change(w: AuthzWorld, fresh: bool) -> int:
+    if not fresh:
+        return await _subsidy_year(w)
+    year = next(_years)
+    await w.request("POST", f"{SUBSIDY}/parameters", json=_parameters(year), expect=201)
+    return year
+
+
+@op("PATCH", f"{SUBSIDY}/parameters/{{year}}")
+async def _patch_parameters(w, column, fresh):
+    year = await _year_to_change(w, fresh)
+    return Call(f"{SUBSIDY}/parameters/{year}", {"medical_lowest_fen": 26_000})
+
+
+@op("DELETE", f"{SUBSIDY}/parameters/{{year}}")
+async def _delete_parameters(w, column, fresh):
+    return Call(f"{SUBSIDY}/parameters/{await _year_to_change(w, fresh)}")
+
+
+for _path in ("/v1/stats/overview", "/v1/stats/timeseries"):
+    BUILDERS[("GET", _path)] = _plain(_path)
