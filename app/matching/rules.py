@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -67,9 +68,14 @@ def _minutes(hhmm: str) -> int:
 
 def merged_windows(availability: list[dict]) -> dict[int, list[tuple[int, int]]]:
     """Weekday → disjoint windows; touching windows (08–12, 12–18) become one."""
+    return _merged(tuple((w["weekday"], w["start"], w["end"]) for w in availability))
+
+
+@lru_cache(maxsize=4096)  # schedules repeat a lot; a match page checks dozens of workers
+def _merged(spans: tuple[tuple[int, str, str], ...]) -> dict[int, list[tuple[int, int]]]:
     by_day: dict[int, list[tuple[int, int]]] = {}
-    for w in availability:
-        by_day.setdefault(w["weekday"], []).append((_minutes(w["start"]), _minutes(w["end"])))
+    for weekday, start, end in spans:
+        by_day.setdefault(weekday, []).append((_minutes(start), _minutes(end)))
     merged = {}
     for day, spans in by_day.items():
         out: list[list[int]] = []
@@ -85,7 +91,7 @@ def merged_windows(availability: list[dict]) -> dict[int, list[tuple[int, int]]]
 def covers(availability: list[dict] | None, needs: frozenset[Need]) -> bool:
     if availability is None:  # null = any time
         return True
-    windows = merged_windows(availability)
+    windows = merged_windows(availability)  # shared (cached): read only
     return all(
         any(s <= ns and ne <= e for s, e in windows.get(day, ())) for day, ns, ne in needs
     )
