@@ -77,7 +77,9 @@ async def first_eligible(
     """Walks candidates in rank order, asking `check` about growing chunks, until `want`
     pass. `check` returns {id: record} for those that pass every remaining hard filter."""
     out: list[tuple[int, object]] = []
-    pos, chunk = 0, max(2 * want, 32)
+    # About a third of ranked candidates pass the remaining filters in practice: a first chunk
+    # of 3 × want usually fills the page in one round trip.
+    pos, chunk = 0, max(3 * want, 32)
     while len(out) < want and pos < len(order):
         idx = order[pos:pos + chunk]
         pos += chunk
