@@ -116,13 +116,26 @@ class JobFacts:
     certificates: frozenset[str] = frozenset()
 
 
+@lru_cache(maxsize=8192)  # a seasonal posting expands to ~90 daily shifts; pages repeat jobs
+def _schedule(
+    starts_at: datetime, ends_at: datetime, shifts: tuple[tuple[str, str], ...]
+) -> tuple[frozenset[Need], date, date]:
+    spans = job_shifts(starts_at, ends_at, [{"starts_at": s, "ends_at": e} for s, e in shifts])
+    return (
+        weekly_needs(spans),
+        min(s for s, _ in spans).astimezone(SHANGHAI).date(),
+        max(e for _, e in spans).astimezone(SHANGHAI).date(),
+    )
+
+
 def job_facts(job) -> JobFacts:
-    shifts = job_shifts(job.starts_at, job.ends_at, job.shifts or [])
+    needs, first_date, last_date = _schedule(
+        job.starts_at, job.ends_at,
+        tuple((s["starts_at"], s["ends_at"]) for s in job.shifts or ()),
+    )
     return JobFacts(
         id=job.id, status=job.status, starts_at=job.starts_at, ends_at=job.ends_at,
-        needs=weekly_needs(shifts),
-        first_date=min(s for s, _ in shifts).astimezone(SHANGHAI).date(),
-        last_date=max(e for _, e in shifts).astimezone(SHANGHAI).date(),
+        needs=needs, first_date=first_date, last_date=last_date,
         gender=job.req_gender, min_age=job.req_min_age, max_age=job.req_max_age,
         certificates=frozenset(job.req_certificates or ()),
     )
