@@ -52,6 +52,21 @@ JOB_SKILLS = _by_ids(lambda ids: select(JobSkill.job_id, JobSkill.raw).where(
     ids(JobSkill.job_id)).order_by(JobSkill.job_id, JobSkill.position))
 
 
+# The worker asking for its matches: its own columns, skills and live engagements.
+WORKER_SELF = select(
+    Worker.id, Worker.status, Worker.birth_date, Worker.gender, Worker.certificates,
+    Worker.availability, Worker.available_from_date, Worker.available_until_date,
+    Worker.home_lat, Worker.home_lng, Worker.max_travel_km, Worker.min_wage_amount,
+    Worker.min_wage_unit, Worker.reliability,
+).where(Worker.id == bindparam("worker_id"))
+WORKER_OWN_SKILLS = select(
+    WorkerSkill.skill_code, WorkerSkill.raw, WorkerSkill.similarity, WorkerSkill.years
+).where(WorkerSkill.worker_id == bindparam("worker_id")).order_by(WorkerSkill.position)
+WORKER_BOOKINGS = select(Engagement.starts_at, Engagement.ends_at).where(
+    Engagement.worker_id == bindparam("worker_id"), Engagement.status.in_(LIVE_STATUSES)
+)
+
+
 async def run(session: AsyncSession, stmts: dict, ids: list[int], **params) -> list[Row]:
     dialect = "postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"
     return (await session.execute(stmts[dialect], {"ids": list(ids), **params})).all()

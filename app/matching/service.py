@@ -8,23 +8,20 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 
 import numpy as np
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from app.auth.principal import Principal, Role
 from app.common.pagination import decode_cursor, encode_cursor
 from app.common.privacy import mask_phone
 from app.common.problems import NotFound, Unprocessable
 from app.config import Settings
-from app.engagements.models import LIVE_STATUSES, Engagement
 from app.jobs.models import Job
 from app.jobs.service import get_managed_job
 from app.matching import lookups, rules
 from app.matching.candidates import jobs_near, workers_near
 from app.matching.keys import UNCODED
 from app.matching.score import COMPONENTS, JobQuery, Scored, WorkerQuery, score_jobs, score_workers
-from app.workers.models import Worker
 
 
 def _scoring_kw(settings: Settings, radius_km: float | None) -> dict:
@@ -173,21 +170,19 @@ async def job_matches(
     return items, _page(scored, chosen, limit)
 
 
-async def _worker_for_matches(session: AsyncSession, principal: Principal, worker_id: int) -> Worker:
-    worker = await session.scalar(
-        select(Worker).options(selectinload(Worker.skills)).where(Worker.id == worker_id)
-    )
+async def _worker_for_matches(session: AsyncSession, principal: Principal, worker_id: int) -> Row:
+    worker = (await session.execute(lookups.WORKER_SELF, {"worker_id": worker_id})).first()
     if worker is None or not (principal.is_admin or principal.acts_for(Role.worker, worker.id)):
         raise NotFound(f"no worker with id {worker_id}")
     return worker
 
 
-def worker_query(worker: Worker) -> WorkerQuery:
+def worker_query(worker, skills) -> WorkerQuery:
     return WorkerQuery(
         lat=worker.home_lat, lng=worker.home_lng, max_travel_km=worker.max_travel_km,
         any_time=worker.availability is None, min_wage_amount=worker.min_wage_amount,
         min_wage_unit=worker.min_wage_unit, reliability=worker.reliability,
-        skills=[(s.skill_code or UNCODED, s.raw, s.similarity, s.years) for s in worker.skills],
+        skills=[(s.skill_code or UNCODED, s.raw, s.similarity, s.years) for s in skills],
     )
 
 
@@ -197,18 +192,17 @@ async def worker_matches(
 ) -> tuple[list[dict], str | None]:
     worker = await _worker_for_matches(session, principal, worker_id)
     after = _after(cursor)
-    if worker.status != "active" or not worker.skills:
+    if worker.status != "active":
         return [], None
-    query = worker_query(worker)
+    own = (await session.execute(lookups.WORKER_OWN_SKILLS, {"worker_id": worker.id})).all()
+    if not own:
+        return [], None
+    query = worker_query(worker, own)
     reach = min(worker.max_travel_km, radius_km or math.inf)
     rows = await jobs_near(session, [k for k, *_ in query.skills], worker.home_lat,
                            worker.home_lng, reach)
     scored = score_jobs(query, rows, **_scoring_kw(settings, radius_km))
-    busy = (await session.execute(
-        select(Engagement.starts_at, Engagement.ends_at).where(
-            Engagement.worker_id == worker.id, Engagement.status.in_(LIVE_STATUSES)
-        )
-    )).all()
+    busy = (await session.execute(lookups.WORKER_BOOKINGS, {"worker_id": worker.id})).all()
     me = rules.worker_facts(worker, [(s, e) for s, e in busy])
 
     async def check(ids: list[int]) -> dict[int, object]:
