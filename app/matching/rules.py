@@ -23,19 +23,27 @@ def _parse(value) -> datetime:
 
 
 def job_shifts(
-    starts_at: datetime, ends_at: datetime, shifts: list[dict]
+    starts_at: datetime, ends_at: datetime, shifts: list[dict], *, pattern_only: bool = False
 ) -> list[tuple[datetime, datetime]]:
     """The job's working periods. Without explicit shifts, a posting up to a day long is one
     shift; a longer one means the same hours every day (08:00 on the first day to 18:00 on
-    the last is 08:00–18:00 daily, not a 3-day stretch)."""
+    the last is 08:00–18:00 daily, not a 3-day stretch).
+
+    pattern_only: of those daily shifts, only the first week's and the last two days' — the
+    same weekly needs and the same first and last dates (the hours repeat each week, and only
+    the end can clip a day), without expanding a 90-day season."""
     if shifts:
         return [(_parse(s["starts_at"]), _parse(s["ends_at"])) for s in shifts]
     if ends_at - starts_at <= timedelta(days=1):
         return [(starts_at, ends_at)]
     first, last = starts_at.astimezone(SHANGHAI), ends_at.astimezone(SHANGHAI)
+    n = (last.date() - first.date()).days
+    offsets = range(n + 1)
+    if pattern_only and n > 8:
+        offsets = [*range(7), n - 1, n]
     out = []
-    day = first.date()
-    while day <= last.date():
+    for k in offsets:
+        day = first.date() + timedelta(days=k)
         s = datetime.combine(day, first.timetz())
         e = datetime.combine(day, last.timetz())
         if e <= s:
@@ -43,7 +51,6 @@ def job_shifts(
         e = min(e, last)
         if e > s:
             out.append((s, e))
-        day += timedelta(days=1)
     return out
 
 
@@ -120,7 +127,9 @@ class JobFacts:
 def _schedule(
     starts_at: datetime, ends_at: datetime, shifts: tuple[tuple[str, str], ...]
 ) -> tuple[frozenset[Need], date, date]:
-    spans = job_shifts(starts_at, ends_at, [{"starts_at": s, "ends_at": e} for s, e in shifts])
+    spans = job_shifts(
+        starts_at, ends_at, [{"starts_at": s, "ends_at": e} for s, e in shifts], pattern_only=True
+    )
     return (
         weekly_needs(spans),
         min(s for s, _ in spans).astimezone(SHANGHAI).date(),
