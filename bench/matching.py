@@ -298,7 +298,8 @@ async def main() -> None:
     ap.add_argument("--naive-requests", type=int, default=3)
     ap.add_argument("--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
     args = ap.parse_args()
-    result: dict = {"args": vars(args), "at": datetime.now(UTC).isoformat()}
+    result: dict = {"args": vars(args), "at": datetime.now(UTC).isoformat(),
+                    "load_average_at_start": list(os.getloadavg())}  # shared machine: context
 
     name = f"gm_bench_matching_{secrets.token_hex(3)}"
     await pg(args.database_url, f'CREATE DATABASE "{name}"')
@@ -358,6 +359,7 @@ def report(r: dict) -> None:
     print(f"ratio job matches / floor (p50): {jm['p50_ms'] / floor['p50_ms']:.2f}×; "
           f"naive / job matches (p50): {naive_['p50_ms'] / jm['p50_ms']:.0f}×")
     print(f"API peak RSS: {pgr['api_peak_rss_mb']:.0f} MB (PostgreSQL run)")
+    print(f"load average at start: {r['load_average_at_start']}")
     s = r["staffing"]
     print(f"staffing {s['slots']} slots × {s['workers']} workers: median {s['median_ms']:.0f} ms, "
           f"max {s['max_ms']:.0f} ms, total ≥ greedy every run: {s['total_ge_greedy_every_run']}")
