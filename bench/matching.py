@@ -76,7 +76,7 @@ async def prepare(url: str, workers: int, jobs: int) -> tuple[str, list[int], li
         job_ids = list(await session.scalars(select(Job.id).where(Job.status == "open")))
         worker_ids = list(await session.scalars(select(Worker.id)))
     await engine.dispose()
-    return key, rng.sample(job_ids, min(len(job_ids), 2000)), rng.sample(worker_ids, 2000)
+    return key, rng.sample(job_ids, min(len(job_ids), 2000)), rng.sample(worker_ids, min(len(worker_ids), 2000))
 
 
 def start_api(url: str) -> tuple[subprocess.Popen, str]:
