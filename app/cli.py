@@ -1,4 +1,4 @@
-"""The `gigmarket` command: serve, migrate, keys, seed, dispatch, openapi."""
+"""The `gigmarket` command: serve, migrate, keys, seed, dispatch, openapi, reindex-matches."""
 
 from __future__ import annotations
 
@@ -132,6 +132,21 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _reindex(sessionmaker, _settings) -> dict[str, int]:
+    from app.matching.index import reindex_all
+
+    async with sessionmaker() as session:
+        counts = await reindex_all(session)
+        await session.commit()
+    return counts
+
+
+def cmd_reindex_matches(_args: argparse.Namespace) -> int:
+    _migrate(get_settings().database_url)
+    print(json.dumps(asyncio.run(_with_sessionmaker(_reindex))))
+    return 0
+
+
 def cmd_dispatch(args: argparse.Namespace) -> int:
     from app.logging import configure_logging
     from app.webhooks.runner import run_standalone
@@ -205,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--markets", type=int, default=0)
     seed.add_argument("--seed", type=int, default=1)
     seed.set_defaults(func=cmd_seed)
+
+    reindex = sub.add_parser(
+        "reindex-matches",
+        help="rebuild the match-key tables from workers and jobs (one transaction)",
+    )
+    reindex.set_defaults(func=cmd_reindex_matches)
 
     dispatch = sub.add_parser(
         "dispatch", help="deliver webhooks (run `gigmarket migrate` first); several may run"

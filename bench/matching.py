@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from sqlalchemy import select, text, union_all
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,7 @@ from app.auth.service import create_key  # noqa: E402
 from app.db import make_engine, make_sessionmaker  # noqa: E402
 from app.jobs.models import Job  # noqa: E402
 from app.matching.assign import Slotted, solve  # noqa: E402
-from app.matching.candidates import worker_slices  # noqa: E402
+from app.matching.candidates import statement, worker_ranges  # noqa: E402
 from app.matching.keys import UNCODED  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.seed import seed  # noqa: E402
@@ -76,7 +76,7 @@ async def prepare(url: str, workers: int, jobs: int) -> tuple[str, list[int], li
         job_ids = list(await session.scalars(select(Job.id).where(Job.status == "open")))
         worker_ids = list(await session.scalars(select(Worker.id)))
     await engine.dispose()
-    return key, rng.sample(job_ids, min(len(job_ids), 2000)), rng.sample(worker_ids, 2000)
+    return key, rng.sample(job_ids, min(len(job_ids), 2000)), rng.sample(worker_ids, min(len(worker_ids), 2000))
 
 
 def start_api(url: str) -> tuple[subprocess.Popen, str]:
@@ -143,16 +143,48 @@ async def job_specs(url: str, job_ids: list[int]) -> list[Job]:
 
 
 async def floor_sql(url: str, jobs: list[Job]) -> list[float]:
-    """The service's own retrieval statement per job, executed and fetched, nothing else."""
+    """The service's own retrieval statement per job (same SQL text, same parameters),
+    executed through SQLAlchemy and fetched, nothing else."""
     engine = make_engine(url)
     out = []
     async with engine.connect() as conn:
+        for job in jobs[:10]:  # warm-up: prepared statements, caches (as the API has had)
+            keys = sorted({s.skill_code or UNCODED for s in job.skills})
+            stmt, params = statement(conn.dialect.name, "workers", worker_ranges(
+                keys, job.lat, job.lng, min(job.radius_km or math.inf, 200.0)))
+            (await conn.execute(stmt, params)).all()
         for job in jobs:
             keys = sorted({s.skill_code or UNCODED for s in job.skills})
-            parts = worker_slices(keys, job.lat, job.lng, min(job.radius_km or math.inf, 200.0))
+            stmt, params = statement(conn.dialect.name, "workers", worker_ranges(
+                keys, job.lat, job.lng, min(job.radius_km or math.inf, 200.0)))
             t = time.perf_counter()
-            (await conn.execute(union_all(*parts))).all()
+            (await conn.execute(stmt, params)).all()
             out.append((time.perf_counter() - t) * 1000)
+    await engine.dispose()
+    return out
+
+
+async def floor_sql_jobs(url: str, worker_ids: list[int]) -> list[float]:
+    """The worker → jobs retrieval statement per worker, alone (as floor_sql)."""
+    from sqlalchemy.orm import selectinload
+
+    from app.matching.candidates import job_ranges
+
+    engine = make_engine(url)
+    out = []
+    async with make_sessionmaker(engine)() as session:
+        workers = list(await session.scalars(
+            select(Worker).options(selectinload(Worker.skills)).where(Worker.id.in_(worker_ids))
+        ))
+        conn = await session.connection()
+        for i, w in enumerate(workers):
+            keys = sorted({s.skill_code or UNCODED for s in w.skills})
+            stmt, params = statement(conn.dialect.name, "jobs", job_ranges(
+                keys, w.home_lat, w.home_lng, w.max_travel_km))
+            t = time.perf_counter()
+            (await conn.execute(stmt, params)).all()
+            if i >= 10:  # the first ones warm up
+                out.append((time.perf_counter() - t) * 1000)
     await engine.dispose()
     return out
 
@@ -266,7 +298,8 @@ async def main() -> None:
     ap.add_argument("--naive-requests", type=int, default=3)
     ap.add_argument("--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
     args = ap.parse_args()
-    result: dict = {"args": vars(args), "at": datetime.now(UTC).isoformat()}
+    result: dict = {"args": vars(args), "at": datetime.now(UTC).isoformat(),
+                    "load_average_at_start": list(os.getloadavg())}  # shared machine: context
 
     name = f"gm_bench_matching_{secrets.token_hex(3)}"
     await pg(args.database_url, f'CREATE DATABASE "{name}"')
@@ -278,6 +311,7 @@ async def main() -> None:
                                              args.concurrency)
         jobs = await job_specs(url, job_ids[:args.requests])
         result["floor_sql"] = summary(await floor_sql(url, jobs))
+        result["floor_sql_jobs"] = summary(await floor_sql_jobs(url, worker_ids[:args.requests]))
         result["naive"] = summary(await naive(url, jobs[:args.naive_requests]))
         result["postgis"] = await postgis_peer(url, jobs[:100])
     finally:
@@ -307,6 +341,7 @@ def report(r: dict) -> None:
         ("GET /v1/jobs/{id}/matches", pgr["job_matches"]),
         ("GET /v1/workers/{id}/matches", pgr["worker_matches"]),
         ("(a) floor: same retrieval SQL alone", floor),
+        ("(a) floor, worker → jobs retrieval SQL", r["floor_sql_jobs"]),
         ("(b) naive: load all workers, score in Python", naive_),
     ]
     if r["postgis"]:
@@ -319,9 +354,12 @@ def report(r: dict) -> None:
         rps = f"{m['rps']:8.0f}" if "rps" in m else " " * 8
         print(f"{label:42} {m['p50_ms']:9.1f} {m['p95_ms']:9.1f} {m['p99_ms']:9.1f} {rps}")
     jm = pgr["job_matches"]
+    wm, wfloor = pgr["worker_matches"], r["floor_sql_jobs"]
+    print(f"ratio worker matches / its floor (p50): {wm['p50_ms'] / wfloor['p50_ms']:.2f}×")
     print(f"ratio job matches / floor (p50): {jm['p50_ms'] / floor['p50_ms']:.2f}×; "
           f"naive / job matches (p50): {naive_['p50_ms'] / jm['p50_ms']:.0f}×")
     print(f"API peak RSS: {pgr['api_peak_rss_mb']:.0f} MB (PostgreSQL run)")
+    print(f"load average at start: {r['load_average_at_start']}")
     s = r["staffing"]
     print(f"staffing {s['slots']} slots × {s['workers']} workers: median {s['median_ms']:.0f} ms, "
           f"max {s['max_ms']:.0f} ms, total ≥ greedy every run: {s['total_ge_greedy_every_run']}")

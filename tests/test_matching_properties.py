@@ -189,3 +189,21 @@ def test_slices_cover_every_point_within_reach(lat, lng, reach, bearing, frac):
         return
     b = band_of(plat)
     assert any(b0 <= b <= b1 and lo <= plng <= hi for b0, b1, lo, hi in slices(lat, lng, reach))
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    start=st.datetimes(datetime(2026, 1, 1), datetime(2027, 12, 31)),
+    days=st.integers(0, 120), minutes=st.integers(-24 * 60, 24 * 60),
+)
+def test_pattern_only_shifts_give_the_same_needs_and_dates(start, days, minutes):
+    # A season's daily shifts repeat weekly: a week and the last two days decide the facts.
+    starts_at = start.replace(tzinfo=UTC)
+    ends_at = starts_at + timedelta(days=days, minutes=minutes)
+    if ends_at <= starts_at:
+        return
+    full = rules.job_shifts(starts_at, ends_at, [])
+    short = rules.job_shifts(starts_at, ends_at, [], pattern_only=True)
+    assert rules.weekly_needs(short) == rules.weekly_needs(full)
+    assert min(s for s, _ in short) == min(s for s, _ in full)
+    assert max(e for _, e in short) == max(e for _, e in full)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.jobs.models import Job
+from app.jobs.models import Job, JobSkill
 from app.matching.keys import job_key_rows, worker_key_rows
 from app.matching.models import JobMatchKey, WorkerMatchKey
-from app.workers.models import Worker
+from app.workers.models import Worker, WorkerSkill
 
 
 def worker_columns(worker: Worker) -> tuple[dict, list[dict]]:
@@ -65,3 +65,54 @@ async def set_reliability(session: AsyncSession, worker_id: int, score: float) -
         update(WorkerMatchKey).where(WorkerMatchKey.worker_id == worker_id)
         .values(reliability=score).execution_options(synchronize_session=False)
     )
+
+
+WORKER_KEY_SOURCE = (
+    Worker.id, Worker.status, Worker.max_travel_km, Worker.home_lat, Worker.home_lng,
+    Worker.availability, Worker.min_wage_amount, Worker.min_wage_unit, Worker.reliability,
+)
+JOB_KEY_SOURCE = (
+    Job.id, Job.status, Job.lat, Job.lng, Job.radius_km, Job.wage_amount, Job.wage_unit,
+    Job.urgent, Job.starts_at, Job.ends_at,
+)
+
+
+async def _rebuild(session: AsyncSession, source, skill_model, owner, skill_cols, to_rows,
+                   key_model, batch: int) -> int:
+    """Keyset pages of owners (workers or jobs) with their skills → match-key rows."""
+    id_col, after, written = source[0], 0, 0
+    while True:
+        owners = (await session.execute(
+            select(*source).where(id_col > after).order_by(id_col).limit(batch)
+        )).mappings().all()
+        if not owners:
+            return written
+        ids = [o["id"] for o in owners]
+        skills: dict[int, list[dict]] = {i: [] for i in ids}
+        for row in (await session.execute(
+            select(owner, *skill_cols).where(owner.in_(ids)).order_by(owner, skill_model.position)
+        )).mappings():
+            skills[row[owner.key]].append(dict(row))
+        rows = [r for o in owners for r in to_rows(dict(o), skills[o["id"]])]
+        if rows:
+            await session.execute(insert(key_model), rows)
+        written += len(rows)
+        after = ids[-1]
+
+
+async def reindex_all(session: AsyncSession, batch: int = 5000) -> dict[str, int]:
+    """Rebuilds worker_match_keys and job_match_keys from workers and jobs (after a change to
+    the keying constants or the taxonomy), in the caller's transaction."""
+    await session.execute(delete(WorkerMatchKey))
+    await session.execute(delete(JobMatchKey))
+    s, j = WorkerSkill, JobSkill
+    workers = await _rebuild(
+        session, WORKER_KEY_SOURCE, s, s.worker_id,
+        (s.position, s.skill_code, s.raw, s.similarity, s.years), worker_key_rows,
+        WorkerMatchKey, batch,
+    )
+    jobs = await _rebuild(
+        session, JOB_KEY_SOURCE, j, j.job_id, (j.position, j.skill_code, j.raw), job_key_rows,
+        JobMatchKey, batch,
+    )
+    return {"worker_match_keys": workers, "job_match_keys": jobs}

@@ -28,12 +28,14 @@ async def job_matches(
     job_id: IdPath, session: SessionDep, settings: SettingsDep,
     limit: Limit = 20, cursor: Cursor = None, radius_km: Radius = None,
     principal: Principal = require("matches:read", Role.employer, Role.market),
-) -> Page[WorkerMatch]:
+) -> dict:
     """Workers for a job, best first (ties by id): the job's employer, its market, admins."""
     items, next_cursor = await service.job_matches(
         session, principal, job_id, settings, limit=limit, cursor=cursor, radius_km=radius_km
     )
-    return Page[WorkerMatch](items=items, next_cursor=next_cursor)
+    # A plain dict: FastAPI validates it against response_model once (a model instance would
+    # be dumped and validated again).
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/v1/workers/{worker_id}/matches", response_model=Page[JobMatch])
@@ -41,12 +43,12 @@ async def worker_matches(
     worker_id: IdPath, session: SessionDep, settings: SettingsDep,
     limit: Limit = 20, cursor: Cursor = None, radius_km: Radius = None,
     principal: Principal = require("matches:read", Role.worker),
-) -> Page[JobMatch]:
+) -> dict:
     """Open jobs for a worker, best first (ties by id): the worker itself and admins."""
     items, next_cursor = await service.worker_matches(
         session, principal, worker_id, settings, limit=limit, cursor=cursor, radius_km=radius_km
     )
-    return Page[JobMatch](items=items, next_cursor=next_cursor)
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @router.post("/v1/staffing-plans", response_model=StaffingPlanOut)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -22,19 +23,27 @@ def _parse(value) -> datetime:
 
 
 def job_shifts(
-    starts_at: datetime, ends_at: datetime, shifts: list[dict]
+    starts_at: datetime, ends_at: datetime, shifts: list[dict], *, pattern_only: bool = False
 ) -> list[tuple[datetime, datetime]]:
     """The job's working periods. Without explicit shifts, a posting up to a day long is one
     shift; a longer one means the same hours every day (08:00 on the first day to 18:00 on
-    the last is 08:00–18:00 daily, not a 3-day stretch)."""
+    the last is 08:00–18:00 daily, not a 3-day stretch).
+
+    pattern_only: of those daily shifts, only the first week's and the last two days' — the
+    same weekly needs and the same first and last dates (the hours repeat each week, and only
+    the end can clip a day), without expanding a 90-day season."""
     if shifts:
         return [(_parse(s["starts_at"]), _parse(s["ends_at"])) for s in shifts]
     if ends_at - starts_at <= timedelta(days=1):
         return [(starts_at, ends_at)]
     first, last = starts_at.astimezone(SHANGHAI), ends_at.astimezone(SHANGHAI)
+    n = (last.date() - first.date()).days
+    offsets = range(n + 1)
+    if pattern_only and n > 8:
+        offsets = [*range(7), n - 1, n]
     out = []
-    day = first.date()
-    while day <= last.date():
+    for k in offsets:
+        day = first.date() + timedelta(days=k)
         s = datetime.combine(day, first.timetz())
         e = datetime.combine(day, last.timetz())
         if e <= s:
@@ -42,7 +51,6 @@ def job_shifts(
         e = min(e, last)
         if e > s:
             out.append((s, e))
-        day += timedelta(days=1)
     return out
 
 
@@ -67,9 +75,14 @@ def _minutes(hhmm: str) -> int:
 
 def merged_windows(availability: list[dict]) -> dict[int, list[tuple[int, int]]]:
     """Weekday → disjoint windows; touching windows (08–12, 12–18) become one."""
+    return _merged(tuple((w["weekday"], w["start"], w["end"]) for w in availability))
+
+
+@lru_cache(maxsize=4096)  # schedules repeat a lot; a match page checks dozens of workers
+def _merged(spans: tuple[tuple[int, str, str], ...]) -> dict[int, list[tuple[int, int]]]:
     by_day: dict[int, list[tuple[int, int]]] = {}
-    for w in availability:
-        by_day.setdefault(w["weekday"], []).append((_minutes(w["start"]), _minutes(w["end"])))
+    for weekday, start, end in spans:
+        by_day.setdefault(weekday, []).append((_minutes(start), _minutes(end)))
     merged = {}
     for day, spans in by_day.items():
         out: list[list[int]] = []
@@ -85,7 +98,7 @@ def merged_windows(availability: list[dict]) -> dict[int, list[tuple[int, int]]]
 def covers(availability: list[dict] | None, needs: frozenset[Need]) -> bool:
     if availability is None:  # null = any time
         return True
-    windows = merged_windows(availability)
+    windows = merged_windows(availability)  # shared (cached): read only
     return all(
         any(s <= ns and ne <= e for s, e in windows.get(day, ())) for day, ns, ne in needs
     )
@@ -110,13 +123,28 @@ class JobFacts:
     certificates: frozenset[str] = frozenset()
 
 
+@lru_cache(maxsize=8192)  # a seasonal posting expands to ~90 daily shifts; pages repeat jobs
+def _schedule(
+    starts_at: datetime, ends_at: datetime, shifts: tuple[tuple[str, str], ...]
+) -> tuple[frozenset[Need], date, date]:
+    spans = job_shifts(
+        starts_at, ends_at, [{"starts_at": s, "ends_at": e} for s, e in shifts], pattern_only=True
+    )
+    return (
+        weekly_needs(spans),
+        min(s for s, _ in spans).astimezone(SHANGHAI).date(),
+        max(e for _, e in spans).astimezone(SHANGHAI).date(),
+    )
+
+
 def job_facts(job) -> JobFacts:
-    shifts = job_shifts(job.starts_at, job.ends_at, job.shifts or [])
+    needs, first_date, last_date = _schedule(
+        job.starts_at, job.ends_at,
+        tuple((s["starts_at"], s["ends_at"]) for s in job.shifts or ()),
+    )
     return JobFacts(
         id=job.id, status=job.status, starts_at=job.starts_at, ends_at=job.ends_at,
-        needs=weekly_needs(shifts),
-        first_date=min(s for s, _ in shifts).astimezone(SHANGHAI).date(),
-        last_date=max(e for _, e in shifts).astimezone(SHANGHAI).date(),
+        needs=needs, first_date=first_date, last_date=last_date,
         gender=job.req_gender, min_age=job.req_min_age, max_age=job.req_max_age,
         certificates=frozenset(job.req_certificates or ()),
     )

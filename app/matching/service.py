@@ -8,23 +8,20 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from app.auth.principal import Principal, Role
 from app.common.pagination import decode_cursor, encode_cursor
 from app.common.privacy import mask_phone
 from app.common.problems import NotFound, Unprocessable
 from app.config import Settings
-from app.engagements.models import LIVE_STATUSES, Engagement
 from app.jobs.models import Job
 from app.jobs.service import get_managed_job
-from app.matching import rules
+from app.matching import lookups, rules
 from app.matching.candidates import jobs_near, workers_near
 from app.matching.keys import UNCODED
 from app.matching.score import COMPONENTS, JobQuery, Scored, WorkerQuery, score_jobs, score_workers
-from app.workers.models import Worker
 
 
 def _scoring_kw(settings: Settings, radius_km: float | None) -> dict:
@@ -55,31 +52,17 @@ async def score_job(
     return score_workers(query, rows, **_scoring_kw(settings, radius_km))
 
 
-async def busy_workers(
-    session: AsyncSession, worker_ids: list[int], job: Job | rules.JobFacts
-) -> dict[int, list]:
-    busy: dict[int, list] = {}
-    if not worker_ids:
-        return busy
-    rows = await session.execute(
-        select(Engagement.worker_id, Engagement.starts_at, Engagement.ends_at).where(
-            Engagement.worker_id.in_(worker_ids), Engagement.status.in_(LIVE_STATUSES),
-            Engagement.starts_at < job.ends_at, Engagement.ends_at > job.starts_at,
-        )
-    )
-    for worker_id, s, e in rows:
-        busy.setdefault(worker_id, []).append((s, e))
-    return busy
-
-
 async def worker_facts_for(
     session: AsyncSession, ids: list[int], job: Job | rules.JobFacts
-) -> dict[int, tuple[Worker, rules.WorkerFacts]]:
-    workers = await session.scalars(
-        select(Worker).options(selectinload(Worker.skills)).where(Worker.id.in_(ids))
-    )
-    busy = await busy_workers(session, ids, job)
-    return {w.id: (w, rules.worker_facts(w, busy.get(w.id, ()))) for w in workers}
+) -> dict[int, tuple[Row, rules.WorkerFacts]]:
+    workers = await lookups.run(session, lookups.WORKER_FACTS, ids,
+                                job_starts_at=job.starts_at, job_ends_at=job.ends_at)
+    # A booked worker has a live engagement overlapping the job; for the rule, the job's own
+    # span stands in for it (the overlap is all that is checked).
+    return {
+        w.id: (w, rules.worker_facts(w, [(job.starts_at, job.ends_at)] if w.booked else ()))
+        for w in workers
+    }
 
 
 Check = Callable[[list[int]], Awaitable[dict[int, object]]]
@@ -91,7 +74,9 @@ async def first_eligible(
     """Walks candidates in rank order, asking `check` about growing chunks, until `want`
     pass. `check` returns {id: record} for those that pass every remaining hard filter."""
     out: list[tuple[int, object]] = []
-    pos, chunk = 0, max(2 * want, 32)
+    # About a third of ranked candidates pass the remaining filters in practice: a first chunk
+    # of 3 × want usually fills the page in one round trip.
+    pos, chunk = 0, max(3 * want, 32)
     while len(out) < want and pos < len(order):
         idx = order[pos:pos + chunk]
         pos += chunk
@@ -142,15 +127,15 @@ def _age(birth: date) -> int:
     return rules.age_on(birth, date.today())
 
 
-def worker_summary(worker: Worker) -> dict:
+def worker_summary(worker, skills: list[str]) -> dict:
     return {
         "id": worker.id, "name": worker.name, "phone": mask_phone(worker.phone),
         "gender": worker.gender, "age": _age(worker.birth_date),
-        "district_code": worker.district_code, "skills": [s.raw for s in worker.skills],
+        "district_code": worker.district_code, "skills": skills,
     }
 
 
-def job_summary(job: Job) -> dict:
+def job_summary(job) -> dict:
     return {
         "id": job.id, "title": job.title, "employer_id": job.employer_id,
         "district_code": job.district_code, "starts_at": job.starts_at, "ends_at": job.ends_at,
@@ -177,27 +162,27 @@ async def job_matches(
 
     chosen = await first_eligible(scored, scored.order(after), limit + 1, check)
     names = [s.raw for s in job.skills]
+    page = chosen[:limit]
+    skills = await lookups.skill_names(session, lookups.WORKER_SKILLS, [w.id for _, w in page])
     items = [
-        {**_explain(scored, i, names), "worker": worker_summary(w)} for i, w in chosen[:limit]
+        {**_explain(scored, i, names), "worker": worker_summary(w, skills[w.id])} for i, w in page
     ]
     return items, _page(scored, chosen, limit)
 
 
-async def _worker_for_matches(session: AsyncSession, principal: Principal, worker_id: int) -> Worker:
-    worker = await session.scalar(
-        select(Worker).options(selectinload(Worker.skills)).where(Worker.id == worker_id)
-    )
+async def _worker_for_matches(session: AsyncSession, principal: Principal, worker_id: int) -> Row:
+    worker = (await session.execute(lookups.WORKER_SELF, {"worker_id": worker_id})).first()
     if worker is None or not (principal.is_admin or principal.acts_for(Role.worker, worker.id)):
         raise NotFound(f"no worker with id {worker_id}")
     return worker
 
 
-def worker_query(worker: Worker) -> WorkerQuery:
+def worker_query(worker, skills) -> WorkerQuery:
     return WorkerQuery(
         lat=worker.home_lat, lng=worker.home_lng, max_travel_km=worker.max_travel_km,
         any_time=worker.availability is None, min_wage_amount=worker.min_wage_amount,
         min_wage_unit=worker.min_wage_unit, reliability=worker.reliability,
-        skills=[(s.skill_code or UNCODED, s.raw, s.similarity, s.years) for s in worker.skills],
+        skills=[(s.skill_code or UNCODED, s.raw, s.similarity, s.years) for s in skills],
     )
 
 
@@ -207,29 +192,27 @@ async def worker_matches(
 ) -> tuple[list[dict], str | None]:
     worker = await _worker_for_matches(session, principal, worker_id)
     after = _after(cursor)
-    if worker.status != "active" or not worker.skills:
+    if worker.status != "active":
         return [], None
-    query = worker_query(worker)
+    own = (await session.execute(lookups.WORKER_OWN_SKILLS, {"worker_id": worker.id})).all()
+    if not own:
+        return [], None
+    query = worker_query(worker, own)
     reach = min(worker.max_travel_km, radius_km or math.inf)
     rows = await jobs_near(session, [k for k, *_ in query.skills], worker.home_lat,
                            worker.home_lng, reach)
     scored = score_jobs(query, rows, **_scoring_kw(settings, radius_km))
-    busy = (await session.execute(
-        select(Engagement.starts_at, Engagement.ends_at).where(
-            Engagement.worker_id == worker.id, Engagement.status.in_(LIVE_STATUSES)
-        )
-    )).all()
+    busy = (await session.execute(lookups.WORKER_BOOKINGS, {"worker_id": worker.id})).all()
     me = rules.worker_facts(worker, [(s, e) for s, e in busy])
 
     async def check(ids: list[int]) -> dict[int, object]:
-        jobs = await session.scalars(
-            select(Job).options(selectinload(Job.skills)).where(Job.id.in_(ids))
-        )
+        jobs = await lookups.run(session, lookups.JOB_FACTS, ids)
         return {j.id: j for j in jobs if rules.eligible(rules.job_facts(j), me)}
 
     chosen = await first_eligible(scored, scored.order(after), limit + 1, check)
+    page = chosen[:limit]
+    skills = await lookups.skill_names(session, lookups.JOB_SKILLS, [j.id for _, j in page])
     items = [
-        {**_explain(scored, i, [s.raw for s in j.skills]), "job": job_summary(j)}
-        for i, j in chosen[:limit]
+        {**_explain(scored, i, skills[j.id]), "job": job_summary(j)} for i, j in page
     ]
     return items, _page(scored, chosen, limit)
