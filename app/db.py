@@ -86,11 +86,13 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def lock_row(session: AsyncSession, model, row_id: int):
+async def lock_row(session: AsyncSession, model, row_id: int, *options):
     """The row, re-read under its lock (SELECT … FOR NO KEY UPDATE on PostgreSQL; on SQLite
-    call begin_write first, which locks the whole database)."""
+    call begin_write first, which locks the whole database). `options` are loader options
+    (selectinload …) for relationships the caller will touch."""
     return await session.scalar(
-        select(model).where(model.id == row_id).with_for_update(key_share=True)
+        select(model).options(*options).where(model.id == row_id)
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     )
 

@@ -22,7 +22,11 @@ from app.common.middleware import (
     SecurityHeadersMiddleware,
 )
 from app.common.openapi import install_openapi
-from app.common.problems import install_problem_handlers, problem_response
+from app.common.problems import (
+    DATABASE_UNAVAILABLE,
+    install_problem_handlers,
+    problem_response,
+)
 from app.common.ratelimit import RateLimitMiddleware
 from app.config import Settings, get_settings
 from app.db import UNAVAILABLE_ERRORS, database_unavailable, make_engine, make_sessionmaker
@@ -84,10 +88,7 @@ async def lifespan(app: FastAPI):
 def _install_database_handlers(app: FastAPI) -> None:
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database_unavailable", error_type=type(exc).__name__, path=request.url.path)
-        return problem_response(
-            503, "Service unavailable", "the database is unavailable; retry shortly",
-            "database-unavailable", headers={"Retry-After": "2"}, instance=request.url.path,
-        )
+        return problem_response(**DATABASE_UNAVAILABLE, instance=request.url.path)
 
     async def conflict(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(

@@ -92,6 +92,15 @@ def problem_body(
     return body
 
 
+# The answer while the database is away, from FastAPI's handlers and from raw middleware alike:
+# not the caller's fault, retry after a short pause.
+DATABASE_UNAVAILABLE: dict[str, Any] = {
+    "status": 503, "title": "Service unavailable",
+    "detail": "the database is unavailable; retry shortly", "slug": "database-unavailable",
+    "headers": {"Retry-After": "2"},
+}
+
+
 def problem_response(
     status: int,
     title: str,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal
@@ -21,6 +21,7 @@ from app.common.problems import Conflict, NotFound, field_error
 from app.db import begin_write, lock_row
 from app.employers.models import Employer
 from app.engagements import access
+from app.engagements.counts import live_hires
 from app.engagements.models import LIVE_STATUSES, Application, Engagement, Offer
 from app.events.service import record_event
 from app.jobs.models import Job
@@ -115,11 +116,7 @@ async def hire(
     require_open(job, now)
     if worker.status != "active":
         raise Conflict("the worker is no longer active", slug="worker-inactive")
-    live = await session.scalar(
-        select(func.count()).select_from(Engagement).where(
-            Engagement.job_id == job.id, Engagement.status.in_(LIVE_STATUSES)
-        )
-    )
+    live = (await live_hires(session, [job.id])).get(job.id, 0)
     if live >= job.headcount:
         raise Conflict(
             f"all {job.headcount} places on this job are taken", slug="job-full",

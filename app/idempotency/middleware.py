@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.service import hash_key
 from app.common.middleware import send_problem
+from app.common.problems import DATABASE_UNAVAILABLE
 from app.db import database_unavailable, utcnow
 from app.idempotency.models import IdempotencyRecord
 
@@ -78,10 +79,7 @@ class IdempotencyMiddleware:
                 raise
             log.warning("database_unavailable", error_type=type(exc).__name__,
                         path=scope["path"])
-            return await send_problem(
-                send, 503, "Service unavailable", "the database is unavailable; retry shortly",
-                "database-unavailable", headers={"Retry-After": "2"},
-            )
+            return await send_problem(send, **DATABASE_UNAVAILABLE)
         if stored is not None:
             return await _replay(send, stored)
 

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, exists, func, or_, select, update
+from sqlalchemy import Select, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -15,10 +15,9 @@ from app.common.etag import check_if_match
 from app.common.geo import KM_PER_DEG_LAT, bounding_box, haversine_km, nearest_district
 from app.common.problems import Conflict, NotFound, Problem, field_error
 from app.config import Settings
-from app.db import begin_write, utcnow
+from app.db import begin_write, lock_row, utcnow
 from app.employers.models import Employer
-from app.engagements.models import LIVE_STATUSES as LIVE_ENGAGEMENT_STATUSES
-from app.engagements.models import Engagement
+from app.engagements.counts import live_hires
 from app.events.service import record_event
 from app.jobs import screening
 from app.jobs.models import Job, JobSkill
@@ -291,20 +290,13 @@ async def patch_job(
         # Hires lock the job row and count live engagements under it; holding the same lock
         # here means no hire can land between our count and our commit.
         await begin_write(session)
-        job = await session.scalar(
-            _load_job().where(Job.id == job.id).with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
-        )
+        job = await lock_row(session, Job, job.id, selectinload(Job.skills))
     check_if_match(if_match, job.id, job.version)
     if job.status not in ("pending_review", "open"):
         raise Conflict(f"a {job.status} job cannot be changed", current_status=job.status)
     changes = data.model_dump(exclude_unset=True)
     if data.headcount is not None:
-        hired = await session.scalar(
-            select(func.count()).select_from(Engagement).where(
-                Engagement.job_id == job.id, Engagement.status.in_(LIVE_ENGAGEMENT_STATUSES)
-            )
-        )
+        hired = (await live_hires(session, [job.id])).get(job.id, 0)
         if data.headcount < hired:
             raise Conflict(
                 f"{hired} workers are already hired; the headcount cannot go below that",

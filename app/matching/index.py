@@ -10,32 +10,32 @@ from app.matching.keys import job_key_rows, worker_key_rows
 from app.matching.models import JobMatchKey, WorkerMatchKey
 from app.workers.models import Worker, WorkerSkill
 
+# What the match-key rows are derived from: the same columns whether they come from a loaded
+# profile (index_worker / index_job) or a bulk select (reindex_all).
+WORKER_KEY_SOURCE = (
+    Worker.id, Worker.status, Worker.max_travel_km, Worker.home_lat, Worker.home_lng,
+    Worker.availability, Worker.min_wage_amount, Worker.min_wage_unit, Worker.reliability,
+)
+JOB_KEY_SOURCE = (
+    Job.id, Job.status, Job.lat, Job.lng, Job.radius_km, Job.wage_amount, Job.wage_unit,
+    Job.urgent, Job.starts_at, Job.ends_at,
+)
+WORKER_SKILL_SOURCE = (WorkerSkill.position, WorkerSkill.skill_code, WorkerSkill.raw,
+                       WorkerSkill.similarity, WorkerSkill.years)
+JOB_SKILL_SOURCE = (JobSkill.position, JobSkill.skill_code, JobSkill.raw)
+
+
+def _values(obj, columns) -> dict:
+    return {c.key: getattr(obj, c.key) for c in columns}
+
 
 def worker_columns(worker: Worker) -> tuple[dict, list[dict]]:
-    row = {
-        "id": worker.id, "status": worker.status, "max_travel_km": worker.max_travel_km,
-        "home_lat": worker.home_lat, "home_lng": worker.home_lng,
-        "availability": worker.availability, "min_wage_amount": worker.min_wage_amount,
-        "min_wage_unit": worker.min_wage_unit, "reliability": worker.reliability,
-    }
-    skills = [
-        {"position": s.position, "skill_code": s.skill_code, "raw": s.raw,
-         "similarity": s.similarity, "years": s.years}
-        for s in worker.skills
-    ]
-    return row, skills
+    return (_values(worker, WORKER_KEY_SOURCE),
+            [_values(s, WORKER_SKILL_SOURCE) for s in worker.skills])
 
 
 def job_columns(job: Job) -> tuple[dict, list[dict]]:
-    row = {
-        "id": job.id, "status": job.status, "lat": job.lat, "lng": job.lng,
-        "radius_km": job.radius_km, "wage_amount": job.wage_amount, "wage_unit": job.wage_unit,
-        "urgent": job.urgent, "starts_at": job.starts_at, "ends_at": job.ends_at,
-    }
-    skills = [
-        {"position": s.position, "skill_code": s.skill_code, "raw": s.raw} for s in job.skills
-    ]
-    return row, skills
+    return _values(job, JOB_KEY_SOURCE), [_values(s, JOB_SKILL_SOURCE) for s in job.skills]
 
 
 async def index_worker(session: AsyncSession, worker: Worker) -> None:
@@ -67,16 +67,6 @@ async def set_reliability(session: AsyncSession, worker_id: int, score: float) -
     )
 
 
-WORKER_KEY_SOURCE = (
-    Worker.id, Worker.status, Worker.max_travel_km, Worker.home_lat, Worker.home_lng,
-    Worker.availability, Worker.min_wage_amount, Worker.min_wage_unit, Worker.reliability,
-)
-JOB_KEY_SOURCE = (
-    Job.id, Job.status, Job.lat, Job.lng, Job.radius_km, Job.wage_amount, Job.wage_unit,
-    Job.urgent, Job.starts_at, Job.ends_at,
-)
-
-
 async def _rebuild(session: AsyncSession, source, skill_model, owner, skill_cols, to_rows,
                    key_model, batch: int) -> int:
     """Keyset pages of owners (workers or jobs) with their skills → match-key rows."""
@@ -105,14 +95,12 @@ async def reindex_all(session: AsyncSession, batch: int = 5000) -> dict[str, int
     the keying constants or the taxonomy), in the caller's transaction."""
     await session.execute(delete(WorkerMatchKey))
     await session.execute(delete(JobMatchKey))
-    s, j = WorkerSkill, JobSkill
     workers = await _rebuild(
-        session, WORKER_KEY_SOURCE, s, s.worker_id,
-        (s.position, s.skill_code, s.raw, s.similarity, s.years), worker_key_rows,
-        WorkerMatchKey, batch,
+        session, WORKER_KEY_SOURCE, WorkerSkill, WorkerSkill.worker_id, WORKER_SKILL_SOURCE,
+        worker_key_rows, WorkerMatchKey, batch,
     )
     jobs = await _rebuild(
-        session, JOB_KEY_SOURCE, j, j.job_id, (j.position, j.skill_code, j.raw), job_key_rows,
+        session, JOB_KEY_SOURCE, JobSkill, JobSkill.job_id, JOB_SKILL_SOURCE, job_key_rows,
         JobMatchKey, batch,
     )
     return {"worker_match_keys": workers, "job_match_keys": jobs}

@@ -3,14 +3,14 @@ pure solver (app/matching/assign.py). Proposes only; nothing is booked."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.auth.principal import Principal
 from app.common.problems import Unprocessable
 from app.config import Settings
-from app.engagements.models import LIVE_STATUSES, Engagement
+from app.engagements.counts import live_hires
 from app.jobs.models import Job
 from app.jobs.service import can_manage
 from app.matching import rules
@@ -47,11 +47,7 @@ async def plan(
     session: AsyncSession, principal: Principal, job_ids: list[int], settings: Settings
 ) -> dict:
     jobs = await _jobs(session, principal, job_ids)
-    taken = dict((await session.execute(
-        select(Engagement.job_id, func.count()).where(
-            Engagement.job_id.in_([j.id for j in jobs]), Engagement.status.in_(LIVE_STATUSES)
-        ).group_by(Engagement.job_id)
-    )).all())
+    taken = await live_hires(session, [j.id for j in jobs])
     slotted = [
         Slotted(j.id, max(0, j.headcount - taken.get(j.id, 0)), j.starts_at, j.ends_at)
         for j in jobs
