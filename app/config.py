@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     rate_limit_per_key: str = "1200/minute"
     rate_limit_per_address: str = "120/minute"
     rate_limit_storage: str = "async+memory://"
+    # A verified API key is remembered this long per process: a revocation (or a worker key's
+    # binding) reaches every other process within it. 0 looks the key up on every request.
+    key_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     # Browser origins of the public sites that call the API directly (e.g. 渝职聘's pages).
     cors_origins: list[str] = Field(default_factory=list)
     idempotency_ttl_hours: int = 24

@@ -14,6 +14,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.responses import JSONResponse
 
+from app.auth.keycache import KeyCache
 from app.auth.router import router as api_keys_router
 from app.common.deps import authenticated
 from app.common.middleware import (
@@ -27,7 +28,7 @@ from app.common.problems import (
     install_problem_handlers,
     problem_response,
 )
-from app.common.ratelimit import RateLimitMiddleware
+from app.common.ratelimit import AccessMiddleware
 from app.config import Settings, get_settings
 from app.db import UNAVAILABLE_ERRORS, database_unavailable, make_engine, make_sessionmaker
 from app.employers.router import router as employers_router
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url, settings.db_pool_size)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.secret_key = settings.resolved_secret_key()
+    app.state.key_cache = KeyCache(app.state.secret_key, settings.key_cache_seconds)
 
     install_problem_handlers(app)
     install_openapi(app)
@@ -155,7 +157,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    stats_router):
         app.include_router(router, dependencies=[Depends(authenticated)])
 
-    # Added innermost first. Outermost: request context, security headers, CORS, rate limits,
+    # Added innermost first. Outermost: request context, security headers, CORS, key check and
+    # rate limits,
     # body limit, then idempotency right around the routes.
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
@@ -163,7 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         larger={SUBSIDY_BATCH_PATH: settings.batch_max_body_bytes},
     )
     app.add_middleware(
-        RateLimitMiddleware, per_key=settings.rate_limit_per_key,
+        AccessMiddleware, keys=app.state.key_cache, per_key=settings.rate_limit_per_key,
         per_address=settings.rate_limit_per_address, storage_uri=settings.rate_limit_storage,
     )
     app.add_middleware(

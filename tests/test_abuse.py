@@ -1,5 +1,7 @@
 """Rate limits, security headers and CORS, on an app instance with small limits."""
 
+import secrets
+
 import httpx
 import pytest
 
@@ -56,3 +58,99 @@ async def test_security_headers_and_cors(client, strict_client, world):
     foreign = await strict_client.options("/v1/jobs", headers={
         "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in foreign.headers
+
+
+async def _client_from(app, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app, client=(address, 5000))
+    return httpx.AsyncClient(transport=transport, base_url="http://gigmarket.test")
+
+
+@pytest.fixture(scope="module")
+async def strict_app(settings):
+    strict = settings.model_copy(update={
+        "rate_limit_per_key": "1000/minute", "rate_limit_per_address": "5/minute",
+    })
+    app = create_app(strict)
+    yield app
+    await app.state.engine.dispose()
+
+
+async def test_made_up_tokens_share_the_address_limit_and_are_looked_up_at_most_that_often(
+    strict_app, world
+):
+    from sqlalchemy import event
+
+    lookups = 0
+
+    def count(conn, cursor, statement, *args) -> None:
+        nonlocal lookups
+        lookups += "api_keys" in statement
+
+    key = await world.admin()
+    async with await _client_from(strict_app, "198.51.100.23") as c:
+        assert (await c.get("/v1/jobs", headers=auth(key))).status_code == 200
+    sync_engine = strict_app.state.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", count)
+    try:
+        async with await _client_from(strict_app, "198.51.100.23") as c:
+            codes = [
+                (await c.get("/v1/jobs", headers=auth("gm_live_" + secrets.token_urlsafe(32))))
+                .status_code for _ in range(500)
+            ]
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", count)
+    assert codes[:5] == [401] * 5
+    assert set(codes[5:]) == {429}
+    assert lookups <= 5
+    # A verified key from the same address keeps its own budget (its first request did not
+    # count against the address either).
+    async with await _client_from(strict_app, "198.51.100.23") as c:
+        assert (await c.get("/v1/jobs", headers=auth(key))).status_code == 200
+
+
+async def test_unauthenticated_post_with_idempotency_key_writes_nothing(client, app, world):
+    from sqlalchemy import event
+
+    writes: list[str] = []
+
+    def watch(conn, cursor, statement, *args) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement)
+
+    sync_engine = app.state.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", watch)
+    try:
+        for headers in ({}, auth("gm_live_" + secrets.token_urlsafe(32)), auth("not-a-key")):
+            r = await client.post("/v1/jobs", json={"title": "x"},
+                                  headers={**headers, "Idempotency-Key": secrets.token_hex(8)})
+            assert r.status_code == 401, r.text
+        assert writes == []
+        # With a valid key the same header is honoured: a claim is written.
+        key = await world.admin()
+        writes.clear()
+        r = await client.post("/v1/jobs", json={"title": "x"},
+                              headers={**auth(key), "Idempotency-Key": secrets.token_hex(8)})
+        assert r.status_code == 422
+        assert any("idempotency_keys" in w for w in writes)
+    finally:
+        event.remove(sync_engine, "before_cursor_execute", watch)
+
+
+async def test_revoked_key_stops_at_once_here_and_within_the_cache_time_elsewhere(
+    settings, client, world
+):
+    import asyncio
+
+    other = create_app(settings.model_copy(update={"key_cache_seconds": 0.3}))
+    admin = await world.admin()
+    key = await world.key(Role.inspector)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other),
+                                 base_url="http://gigmarket.test") as elsewhere:
+        assert (await elsewhere.get("/v1/jobs", headers=auth(key))).status_code == 200
+        r = await client.get("/v1/api-keys?limit=100", headers=auth(admin))
+        key_id = next(k["id"] for k in r.json()["items"] if key.startswith(k["prefix"]))
+        assert (await client.delete(f"/v1/api-keys/{key_id}", headers=auth(admin))).is_success
+        assert (await client.get("/v1/jobs", headers=auth(key))).status_code == 401
+        await asyncio.sleep(0.35)
+        assert (await elsewhere.get("/v1/jobs", headers=auth(key))).status_code == 401
+    await other.state.engine.dispose()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.auth import service
 from app.auth.principal import Principal, Role
@@ -43,8 +43,10 @@ async def list_api_keys(
 
 @router.delete("/{key_id}", response_model=ApiKeyOut)
 async def revoke_api_key(
-    key_id: IdPath, session: SessionDep,
+    key_id: IdPath, session: SessionDep, request: Request,
     _principal: Principal = require("keys:admin", Role.admin),
 ) -> ApiKeyOut:
     row = await service.revoke_key(session, key_id)
+    # This process stops honouring it now; the others within GIGMARKET_KEY_CACHE_SECONDS.
+    request.app.state.key_cache.forget(key_id)
     return ApiKeyOut.model_validate(row, from_attributes=True)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import ApiKey
 from app.auth.principal import ROLE_SCOPES, SUBJECT_ROLES, Principal, Role
-from app.common.problems import NotFound, Unauthorized, field_error
+from app.common.problems import NotFound, field_error
 from app.db import utcnow
 
 KEY_PREFIX = "gm_live_"
@@ -85,18 +85,6 @@ async def create_key(
     session.add(row)
     await session.flush()
     return row, plaintext
-
-
-async def authenticate(session: AsyncSession, secret: bytes, key: str) -> Principal:
-    if not key.startswith(KEY_PREFIX) or len(key) > 128:
-        raise Unauthorized("the API key is not valid", headers={"WWW-Authenticate": "Bearer"})
-    row = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(secret, key)))
-    now = utcnow()
-    if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
-        raise Unauthorized(
-            "the API key is not valid, revoked or expired", headers={"WWW-Authenticate": "Bearer"}
-        )
-    return principal_of(row)
 
 
 async def list_keys(session: AsyncSession, *, limit: int, after_id: int | None) -> list[ApiKey]:
