@@ -9,15 +9,24 @@ from app.common.problems import problem_response
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", operation_id="health_get", summary="Liveness probe")
 async def healthz() -> dict[str, str]:
-    """The process is up (no dependencies checked)."""
+    """The process is up (no dependencies checked).
+
+    Anyone; no key is needed. Never refuses; needs no key.
+    """
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "Database unreachable"}})
+@router.get(
+    "/readyz", responses={503: {"description": "Database unreachable"}},
+    operation_id="readiness_get", summary="Readiness probe",
+)
 async def readyz(request: Request) -> JSONResponse:
-    """Ready to serve: the database answers a query within the pool timeout."""
+    """Ready to serve: the database answers a query within the pool timeout.
+
+    Anyone; no key is needed. Answers 503 while the database does not answer; needs no key.
+    """
     try:
         async with request.app.state.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

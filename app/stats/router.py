@@ -43,12 +43,19 @@ def _filters(
 FiltersDep = Annotated[Filters, Depends(_filters)]
 
 
-@router.get("/overview", response_model=OverviewOut, responses=_CSV)
+@router.get(
+    "/overview", response_model=OverviewOut, responses=_CSV,
+    operation_id="stats_overview_get", summary="Market overview (JSON or CSV)",
+)
 async def overview(
     request: Request, session: SessionDep, filters: FiltersDep, format: FormatQuery = None,
     principal: Principal = require("stats:read"),
 ):
-    """The market at a glance; CSV (metric, key, value rows) with ?format=csv."""
+    """The market at a glance; CSV (metric, key, value rows) with ?format=csv.
+
+    Callers: admin, any market, inspectors. Refuses: employers, partners and workers (403); bad
+    dates (422).
+    """
     out = await service.overview(session, principal, filters)
     if wants_csv(request, format):
         return csv_response(("metric", "key", "value"), export.overview_rows(out),
@@ -56,13 +63,20 @@ async def overview(
     return out
 
 
-@router.get("/timeseries", response_model=TimeseriesOut, responses=_CSV)
+@router.get(
+    "/timeseries", response_model=TimeseriesOut, responses=_CSV,
+    operation_id="stats_timeseries_get", summary="Time series (JSON or CSV)",
+)
 async def timeseries(
     request: Request, session: SessionDep, filters: FiltersDep,
     interval: Literal["day", "week"] = "day", format: FormatQuery = None,
     principal: Principal = require("stats:read"),
 ):
-    """Figures per Shanghai day or ISO week (Monday start); CSV one row per bucket."""
+    """Figures per Shanghai day or ISO week (Monday start); CSV one row per bucket.
+
+    Callers: admin, any market, inspectors. Refuses: employers, partners and workers (403); a
+    range too long or bad dates (422).
+    """
     out = await service.timeseries(session, principal, filters, interval)
     if wants_csv(request, format):
         return csv_response(export.TIMESERIES_HEADER, export.timeseries_rows(out),
