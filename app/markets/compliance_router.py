@@ -25,8 +25,8 @@ from app.db import utcnow
 from app.markets import assessments, report, standards
 from app.markets.assessment_schemas import (
     AssessmentCreate,
-    AssessmentOut,
     AssessmentSummary,
+    MarketAssessmentOut,
     RankedMarket,
     RankingItem,
     RankingPage,
@@ -58,18 +58,18 @@ def _summary(entry: standards.StandardEntry, current: str) -> dict:
 
 
 @router.get(
-    "/v1/compliance/standards", response_model=list[StandardSummary],
+    "/v1/compliance/standards", response_model=Page[StandardSummary],
     operation_id="compliance_standards_list", summary="List compliance standards",
 )
-async def list_standards(session: SessionDep, _principal: PrincipalDep) -> list[StandardSummary]:
+async def list_standards(session: SessionDep, _principal: PrincipalDep) -> Page[StandardSummary]:
     """Every published version of the market standard, newest first.
 
-    Callers: any API key.
+    Callers: any API key. A few versions at most, so always one page (`next_cursor` null).
     """
     current = (await standards.current_standard(session)).version
-    return [
+    return Page(items=[
         StandardSummary(**_summary(e, current)) for e in await standards.list_standards(session)
-    ]
+    ])
 
 
 @router.get(
@@ -105,8 +105,8 @@ async def publish_standard(
     return StandardOut(**_summary(entry, entry.standard.version), standard=entry.standard)
 
 
-def assessment_out(row: MarketAssessment) -> AssessmentOut:
-    return AssessmentOut(
+def assessment_out(row: MarketAssessment) -> MarketAssessmentOut:
+    return MarketAssessmentOut(
         id=row.id, market_id=row.market_id, standard_version=row.standard_version,
         assessor_role=row.assessor_role, as_of_at=row.as_of_at, note=row.note,
         verified=row.verified, verified_at=row.verified_at,
@@ -118,14 +118,14 @@ def assessment_out(row: MarketAssessment) -> AssessmentOut:
 
 
 @router.post(
-    "/v1/markets/{market_id}/assessments", status_code=201, response_model=AssessmentOut,
+    "/v1/markets/{market_id}/assessments", status_code=201, response_model=MarketAssessmentOut,
     tags=["markets"],
     operation_id="market_assessments_create", summary="Assess a market",
 )
 async def create_assessment(
     market_id: IdPath, body: AssessmentCreate, session: SessionDep, response: Response,
     principal: Principal = require("assessments:write", Role.market, Role.inspector),
-) -> AssessmentOut:
+) -> MarketAssessmentOut:
     """A market's self-assessment, or an inspector's on-site assessment (verified as made).
     Computed (数字化) indicators are filled from the market's postings of the last 30 days.
 
@@ -171,12 +171,12 @@ async def list_assessments(
 
 
 @router.get(
-    "/v1/assessments/{assessment_id}", response_model=AssessmentOut,
+    "/v1/assessments/{assessment_id}", response_model=MarketAssessmentOut,
     operation_id="assessments_get", summary="Get a market assessment",
 )
 async def get_assessment(
     assessment_id: IdPath, session: SessionDep, response: Response, principal: PrincipalDep
-) -> AssessmentOut:
+) -> MarketAssessmentOut:
     """One assessment with its items and score.
 
     Callers: admin, the market concerned, inspectors. Refuses: another market's assessment
@@ -188,13 +188,13 @@ async def get_assessment(
 
 
 @router.post(
-    "/v1/assessments/{assessment_id}/verify", response_model=AssessmentOut,
+    "/v1/assessments/{assessment_id}/verify", response_model=MarketAssessmentOut,
     operation_id="assessments_verify", summary="Verify an assessment",
 )
 async def verify_assessment(
     assessment_id: IdPath, body: VerificationCreate, session: SessionDep, response: Response,
     principal: Principal = require("assessments:verify", Role.inspector),
-) -> AssessmentOut:
+) -> MarketAssessmentOut:
     """An inspector's own value for every typed-in indicator. The verified score is the one
     that counts; the market's submitted result and the differences are kept.
 
@@ -209,12 +209,12 @@ async def verify_assessment(
 @router.get(
     "/v1/assessments/{assessment_id}/report", response_class=HTMLResponse,
     responses={200: {"content": {"text/html": {}}, "description": "A printable HTML report"}},
-    operation_id="assessment_report_get", summary="Assessment report (HTML or JSON)",
+    operation_id="assessment_report_get", summary="Printable assessment report (HTML)",
 )
 async def assessment_report(
     assessment_id: IdPath, session: SessionDep, principal: PrincipalDep
 ) -> HTMLResponse:
-    """The assessment rendered as a printable HTML report (text/html) or as JSON.
+    """The assessment rendered as a printable HTML report (text/html).
 
     Callers: admin, the market concerned, inspectors. Refuses: another market's assessment
     (404); employers, workers, partners (403).

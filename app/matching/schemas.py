@@ -25,7 +25,7 @@ class MatchWorkerSummary(BaseModel):
     skills: list[str]
 
 
-class WageOut(BaseModel):
+class MatchWage(BaseModel):
     amount: int
     unit: str
     settlement: str
@@ -38,7 +38,7 @@ class MatchJobSummary(BaseModel):
     district_code: str
     starts_at: datetime
     ends_at: datetime
-    wage: WageOut
+    wage: MatchWage
     headcount: int
     urgent: bool
     status: str

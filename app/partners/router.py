@@ -5,6 +5,7 @@ from fastapi import APIRouter, Response
 from app.auth.principal import Principal, Role
 from app.common.deps import SessionDep, SettingsDep, require
 from app.common.etag import etag_of
+from app.common.pagination import Page
 from app.common.schemas import IdPath
 from app.jobs.router import job_out
 from app.jobs.schemas import JobOut
@@ -81,18 +82,18 @@ async def create_grant(
 
 
 @router.get(
-    "/{source}/grants", response_model=list[GrantOut],
+    "/{source}/grants", response_model=Page[GrantOut],
     operation_id="partner_grants_list", summary="List partner grants",
 )
 async def list_grants(
     source: SourcePath, session: SessionDep, principal: Principal = require("jobs:read"),
-) -> list[GrantOut]:
-    """Employers that let this partner post for them.
+) -> Page[GrantOut]:
+    """Employers that let this partner post for them (one page: `next_cursor` is null).
 
     Callers: admin, any employer, partners. Refuses: markets, inspectors and workers (403); a
     partner key for another source (403).
     """
-    return [_grant_out(g) for g in await service.list_grants(session, principal, source)]
+    return Page(items=[_grant_out(g) for g in await service.list_grants(session, principal, source)])
 
 
 @router.delete(

@@ -16,12 +16,12 @@ from app.subsidies import parameters, service
 from app.subsidies.models import SubsidyParameters
 from app.subsidies.schemas import (
     AssessmentIn,
-    AssessmentOut,
     BatchIn,
     BatchOut,
     ParametersIn,
     ParametersOut,
     ParametersPatch,
+    SubsidyAssessmentOut,
 )
 
 router = APIRouter(prefix="/v1/subsidies/flexible-employment", tags=["subsidies"])
@@ -36,13 +36,13 @@ def _params_out(response: Response, row: SubsidyParameters) -> ParametersOut:
 
 
 @router.post(
-    "/assessments", response_model=AssessmentOut,
+    "/assessments", response_model=SubsidyAssessmentOut,
     operation_id="subsidy_assessments_create", summary="Assess subsidy eligibility",
 )
 async def assess(
     body: AssessmentIn, session: SessionDep, settings: SettingsDep, now: NowDep,
     principal: Principal = require("subsidies:assess", Role.market, Role.worker),
-) -> AssessmentOut:
+) -> SubsidyAssessmentOut:
     """One worker (by id: the profile and engagements supply the facts) or inline facts.
 
     Callers: admin, the market concerned, the worker concerned. Refuses: another market's or
@@ -51,7 +51,7 @@ async def assess(
     """
     as_of = body.as_of_date or shanghai_date(now)
     (result,) = await service.assess_items(session, principal, settings, as_of, [body])
-    return AssessmentOut.model_validate(result)
+    return SubsidyAssessmentOut.model_validate(result)
 
 
 @router.post("/assessments/batch", response_model=BatchOut,
