@@ -206,6 +206,10 @@ def build_schema(app: FastAPI) -> dict[str, Any]:
     webhooks, event_schemas = webhooks_section()
     schema["webhooks"] = webhooks
     components["schemas"].update(event_schemas)
+    types = {"type": "string", "enum": sorted(webhooks), "description": "The event type"}
+    for name in ("EventOut", "WebhookEnvelope"):
+        if name in components["schemas"]:
+            components["schemas"][name]["properties"]["type"] = types
     components["schemas"] = dict(sorted(components["schemas"].items()))
     return schema
 

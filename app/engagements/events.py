@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from app.engagements.schemas import PaymentMethod
+
 
 class HiringRowData(BaseModel):
     """An application or offer: the parties and its status."""
@@ -91,7 +93,7 @@ class PaymentRecordedData(BaseModel):
     engagement_id: int
     payment_id: int
     amount_fen: int
-    method: str
+    method: PaymentMethod
     paid_at: datetime
     paid_fen: int
     due_fen: int | None = None

@@ -6,13 +6,15 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from app.jobs.schemas import EmploymentType, JobStatus
+
 
 class JobEventData(BaseModel):
     id: int
     employer_id: int
     title: str
-    status: str
-    employment_type: str
+    status: JobStatus
+    employment_type: EmploymentType
     district_code: str
     headcount: int
     urgent: bool

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from app.markets.schemas import MarketScale, OperatingMode
+
 
 class MarketEventData(BaseModel):
     id: int
     name: str
-    scale: str
+    scale: MarketScale
     district_code: str
-    operating_mode: str | None = None
+    operating_mode: OperatingMode | None = None
 
 
 class AssessmentEventData(BaseModel):
