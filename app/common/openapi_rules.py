@@ -72,7 +72,7 @@ def error_response(code: str) -> dict[str, Any]:
     media: dict[str, Any] = {"schema": {"$ref": "#/components/schemas/Problem"}}
     if code in _EXAMPLES:
         slug, title, detail = _EXAMPLES[code]
-        media["example"] = {"type": f"https://gigmarket.example.cn/problems/{slug}",
+        media["example"] = {"type": f"/problems/{slug}",
                             "title": title, "status": int(code), "detail": detail}
     response: dict[str, Any] = {"description": _DESCRIPTIONS[code],
                                 "content": {"application/problem+json": media}}
