@@ -97,7 +97,8 @@ def test_headers_declared_by_rule(doc):
     responses = doc["components"]["responses"]
     assert "Retry-After" in responses["429"]["headers"]
     assert "Retry-After" in responses["503"]["headers"]
-    assert post["security"] == [{"bearer": ["jobs:write"]}]
+    assert post["security"] == [{"bearer": []}] and post["x-required-scope"] == "jobs:write"
+    assert "Required scope: `jobs:write`" in post["description"]
     overview = doc["paths"]["/v1/stats/overview"]["get"]["responses"]["200"]["content"]
     assert {"application/json", "text/csv"} <= set(overview)
     assert set(doc["paths"]["/v1/stats/overview.csv"]["get"]["responses"]["200"]["content"]) \

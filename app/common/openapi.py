@@ -195,8 +195,15 @@ def build_schema(app: FastAPI) -> dict[str, Any]:
             for code in error_codes(path, method):
                 responses[code] = {"$ref": f"#/components/responses/{code}"}
             if path.startswith("/v1/"):
+                # http bearer schemes cannot list scopes; the scope a key needs is stated
+                # in the description and machine-readably in x-required-scope.
+                operation["security"] = [{"bearer": []}]
                 scope = scopes.get((method, path))
-                operation["security"] = [{"bearer": [scope] if scope else []}]
+                if scope:
+                    operation["x-required-scope"] = scope
+                    operation["description"] = (
+                        operation.get("description", "") + f"\n\nRequired scope: `{scope}`."
+                    ).lstrip()
             else:
                 operation["security"] = []
             _add_headers(path, method, operation)
