@@ -143,3 +143,24 @@ def test_record_event_refuses_an_undeclared_type():
 def test_checked_in_document_is_current(app):
     checked_in = json.loads((ROOT / "openapi" / "openapi.json").read_text())
     assert checked_in == json.loads(json.dumps(build_schema(app), ensure_ascii=False))
+
+
+def test_every_request_body_has_an_example_its_model_accepts(app, doc):
+    from fastapi.routing import APIRoute, iter_route_contexts
+    from pydantic import TypeAdapter
+
+    bodies = {}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute) and route.body_field is not None:
+            for method in route.methods:
+                bodies[(method.lower(), context.path)] = route.body_field.field_info.annotation
+    missing = []
+    for path, method, op in _operations(doc):
+        content = op.get("requestBody", {}).get("content", {})
+        for media_type, media in content.items():
+            if "example" not in media:
+                missing.append(f"{method.upper()} {path} {media_type}")
+                continue
+            TypeAdapter(bodies[(method, path)]).validate_python(media["example"])
+    assert not missing, "add to app/common/openapi_examples.py: " + ", ".join(missing)

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
+from app.common.openapi_examples import REQUEST_EXAMPLES, standard_example
 from app.common.openapi_rules import (
     ETAG_SCHEMAS,
     HEADERS,
@@ -155,6 +156,18 @@ def _alternative_media(operation: dict[str, Any]) -> None:
         }
 
 
+def _request_example(operation: dict[str, Any]) -> None:
+    for media in operation.get("requestBody", {}).get("content", {}).values():
+        schema = media.get("schema", {})
+        refs = [schema.get("$ref")] + [s.get("$ref") for s in schema.get("anyOf", [])]
+        for ref in filter(None, refs):
+            name = ref.rsplit("/", 1)[1]
+            if name == "Standard":
+                media["example"] = standard_example()
+            elif name in REQUEST_EXAMPLES:
+                media["example"] = REQUEST_EXAMPLES[name]
+
+
 def build_schema(app: FastAPI) -> dict[str, Any]:
     from app.events.contract import webhooks_section  # the registry imports every domain
 
@@ -208,6 +221,7 @@ def build_schema(app: FastAPI) -> dict[str, Any]:
                 operation["security"] = []
             _add_headers(path, method, operation)
             _alternative_media(operation)
+            _request_example(operation)
     _rename_components(schema)
     _integer_bounds(schema)
     webhooks, event_schemas = webhooks_section()
