@@ -164,3 +164,15 @@ def test_every_request_body_has_an_example_its_model_accepts(app, doc):
                 continue
             TypeAdapter(bodies[(method, path)]).validate_python(media["example"])
     assert not missing, "add to app/common/openapi_examples.py: " + ", ".join(missing)
+
+
+def test_response_examples_are_accepted_by_their_models():
+    from app.common.openapi_examples import RESPONSE_EXAMPLES
+    from app.employers.schemas import EmployerOut
+    from app.jobs.schemas import JobOut
+    from app.workers.schemas import WorkerOut
+
+    models = {m.__name__: m for m in (EmployerOut, JobOut, WorkerOut)}
+    assert set(RESPONSE_EXAMPLES) == set(models)
+    for name, example in RESPONSE_EXAMPLES.items():
+        models[name].model_validate(example)

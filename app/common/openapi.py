@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from app.common.openapi_examples import REQUEST_EXAMPLES, standard_example
+from app.common.openapi_examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES, standard_example
 from app.common.openapi_rules import (
     ETAG_SCHEMAS,
     HEADERS,
@@ -168,6 +168,13 @@ def _request_example(operation: dict[str, Any]) -> None:
                 media["example"] = REQUEST_EXAMPLES[name]
 
 
+def _response_examples(operation: dict[str, Any]) -> None:
+    for _code, response in _success(operation):
+        name = _json_ref(response)
+        if name in RESPONSE_EXAMPLES:
+            response["content"]["application/json"]["example"] = RESPONSE_EXAMPLES[name]
+
+
 def build_schema(app: FastAPI) -> dict[str, Any]:
     from app.events.contract import webhooks_section  # the registry imports every domain
 
@@ -222,6 +229,7 @@ def build_schema(app: FastAPI) -> dict[str, Any]:
             _add_headers(path, method, operation)
             _alternative_media(operation)
             _request_example(operation)
+            _response_examples(operation)
     _rename_components(schema)
     _integer_bounds(schema)
     webhooks, event_schemas = webhooks_section()

@@ -114,3 +114,47 @@ def standard_example() -> dict[str, Any]:
     current = next(iter(builtin_standards().values()))
     return {**current.model_dump(mode="json", exclude_none=True),
             "version": "cq-2026-trial", "status": "trial"}
+
+
+# Answers of the main single resources (tests validate them against the response models).
+RESPONSE_EXAMPLES: dict[str, Any] = {
+    "EmployerOut": {
+        "id": 205, "name": "重庆山城家政服务有限公司", "credit_code": "91500103MA5U7XYP3G",
+        "kind": "employer", "contact_name": "王芳", "contact_phone": "138****1234",
+        "district_code": "500103", "verification_status": "verified",
+        "verified_at": "2026-12-01T03:12:00Z", "verification_note": None,
+        "created_at": "2026-11-30T08:00:00Z", "updated_at": "2026-12-01T03:12:00Z",
+    },
+    "JobOut": {
+        "id": 1042, "employer_id": 205, "title": _JOB["title"], "description": _JOB["description"],
+        "employment_type": "part_time",
+        "skills": [{"raw": "帮厨", "skill_code": "catering.kitchen_helper",
+                    "skill_name": "帮厨", "similarity": 1.0}],
+        "headcount": 3,
+        "location": {"lat": 29.5763, "lng": 106.5310, "address": "江北区观音桥步行街12号",
+                     "district_code": "500105"},
+        "radius_km": None, "starts_at": "2026-12-12T02:00:00Z", "ends_at": "2026-12-12T10:00:00Z",
+        "shifts": [], "wage": {"amount": 2200, "unit": "hour", "settlement": "daily"},
+        "requirements": {"gender": None, "min_age": 18, "max_age": None,
+                         "certificates": ["健康证"]},
+        "urgent": False, "injury_protection": True, "source": None, "external_id": None,
+        "status": "open", "review_note": None, "registered_by_market_id": None,
+        "published_at": "2026-12-03T06:00:00Z", "created_at": "2026-12-03T06:00:00Z",
+        "updated_at": "2026-12-03T06:00:00Z",
+    },
+    "WorkerOut": {
+        "id": 1042, "name": "李建国", "phone": "139****1234", "phone_masked": True, "age": 47,
+        "birth_date": None, "gender": "male",
+        "skills": [{"raw": "水电安装", "skill_code": "construction.plumbing_electrical",
+                    "skill_name": "水电安装", "similarity": 0.93, "years": 8}],
+        "certificates": ["低压电工作业证"],
+        "home_location": {"lat": 29.53, "lng": 106.51, "district_code": "500107"},
+        "max_travel_km": 15, "availability": [{"weekday": 6, "start": "08:00", "end": "18:00"}],
+        "available_from_date": None, "available_until_date": None,
+        "min_wage": {"amount": 20000, "unit": "day"}, "target_groups": [],
+        "hukou_chongqing": True, "registered_unemployed_date": None, "graduation_date": None,
+        "occupation": "水电工", "occupation_code": "6-29-03-01", "status": "active",
+        "registered_by_market_id": 12, "created_at": "2026-11-02T01:00:00Z",
+        "updated_at": "2026-11-02T01:00:00Z",
+    },
+}
