@@ -55,19 +55,19 @@ class CheckedInData(EngagementData):
     flagged: bool
 
 
-class CheckedOutData(EngagementData):
+class _WageDueData(EngagementData):
+    pieces: int | None = None
+    due_fen: int | None = None
+    due_date: date | None = None
+
+
+class CheckedOutData(_WageDueData):
     at: datetime
     worked_minutes: int | None = None
-    pieces: int | None = None
-    due_fen: int | None = None
-    due_date: date | None = None
 
 
-class CompletedData(EngagementData):
+class CompletedData(_WageDueData):
     minutes: int | None = None
-    pieces: int | None = None
-    due_fen: int | None = None
-    due_date: date | None = None
 
 
 class HoursDisputedData(EngagementData):
