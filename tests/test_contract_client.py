@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import job_body, make_credit_code, unique, worker_body
 from tests.engagements_fixtures import clock_fixture  # noqa: F401 - the clock fixture
+from tests.test_subsidies_api import CAPS, JOB_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENT = ROOT / "openapi" / "openapi.json"
@@ -138,11 +139,12 @@ async def test_generated_client_drives_the_whole_flow(gc, app, world, clock):
                body=m.PaymentIn.from_dict({"amount": done.wages.due_fen, "method": "wechat"}))
 
     # Subsidy assessments: one worker, then a batch.
-    for year in (2025, 2026):
+    # The same parameters as the subsidy tests (the database is shared by the session).
+    for year, (pension, medical) in CAPS.items():
         r = await _api("subsidies.subsidy_parameters_create").asyncio_detailed(
             client=admin, body=m.ParametersIn.from_dict({
-                "year": year, "pension_lowest_fen": 90_000, "medical_lowest_fen": 33_000,
-                "eligible_job_types": ["家政服务"]}))
+                "year": year, "pension_lowest_fen": pension, "medical_lowest_fen": medical,
+                "eligible_job_types": JOB_TYPES}))
         assert r.status_code in (201, 409), r.content
     contributions = [{"month": "2026-01", "pension_paid_fen": 60_000,
                       "medical_paid_fen": 20_000}]
