@@ -129,7 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     app = FastAPI(
-        title="GigMarket (零工市场) API",
+        title="GigMarket API",
         version="0.1.0",
         description=(
             "Job postings, worker profiles and explained matching for Chongqing's gig markets. "

@@ -670,5 +670,6 @@ async def _delete_parameters(w, column, fresh):
     return Call(f"{SUBSIDY}/parameters/{await _year_to_change(w, fresh)}")
 
 
-for _path in ("/v1/stats/overview", "/v1/stats/timeseries"):
+for _path in ("/v1/stats/overview", "/v1/stats/timeseries", "/v1/stats/overview.csv",
+              "/v1/stats/timeseries.csv"):
     BUILDERS[("GET", _path)] = _plain(_path)

@@ -37,7 +37,8 @@ async def test_standards_are_served_and_admins_publish_new_versions(isolated):  
 
     r = await client.get("/v1/compliance/standards", headers=auth(key))
     assert r.status_code == 200
-    assert [(s["version"], s["source"], s["current"]) for s in r.json()] == [(DRAFT, "builtin", True)]
+    assert [(s["version"], s["source"], s["current"]) for s in r.json()["items"]] == [(DRAFT, "builtin", True)]
+    assert r.json()["next_cursor"] is None
     r = await client.get(f"/v1/compliance/standards/{DRAFT}", headers=auth(key))
     doc = r.json()
     assert doc["current"] and doc["indicator_count"] == 37
@@ -65,7 +66,7 @@ async def test_standards_are_served_and_admins_publish_new_versions(isolated):  
     assert r.headers["location"] == "/v1/compliance/standards/cq-2025-trial"
     r = await client.post("/v1/compliance/standards", json=new, headers=auth(admin))
     assert r.status_code == 409 and "never change" in r.json()["detail"]
-    listed = (await client.get("/v1/compliance/standards", headers=auth(key))).json()
+    listed = (await client.get("/v1/compliance/standards", headers=auth(key))).json()["items"]
     assert [(s["version"], s["current"]) for s in listed] == [(DRAFT, False), ("cq-2025-trial", True)]
 
     # New assessments use the new version; the old one keeps the version it was scored against.

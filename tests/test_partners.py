@@ -114,7 +114,7 @@ async def test_partner_needs_a_grant_and_screening_applies(client, world):
     assert r.status_code == 403
 
     r = await client.get(f"/v1/partners/{source}/grants", headers=auth(partner))
-    assert [g["employer_id"] for g in r.json()] == [employer_id]
+    assert [g["employer_id"] for g in r.json()["items"]] == [employer_id]
     r = await client.delete(f"/v1/partners/{source}/grants/{employer_id}",
                             headers=auth(employer_key))
     assert r.status_code == 204

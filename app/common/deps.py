@@ -62,6 +62,7 @@ def require(scope: str, *roles: Role):
             raise Forbidden(f"this API key lacks the '{scope}' scope")
         return principal
 
+    check.required_scope = scope  # type: ignore[attr-defined]  # read by the OpenAPI document
     return Depends(check)
 
 

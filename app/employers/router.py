@@ -24,20 +24,31 @@ def employer_out(employer: Employer, principal: Principal) -> EmployerOut:
     return out
 
 
-@router.post("", status_code=201, response_model=EmployerOut)
+@router.post(
+    "", status_code=201, response_model=EmployerOut,
+    operation_id="employers_create", summary="Register an employer",
+)
 async def create_employer(
     body: EmployerCreate,
     session: SessionDep,
     response: Response,
     principal: Principal = require("employers:write", Role.market),
 ) -> EmployerOut:
+    """Registers an employer; the unified social credit code is checked and must be unique.
+
+    Callers: admin, any market. Refuses: employers, inspectors, partners and workers (403); a
+    duplicate credit code (409); an invalid credit code or phone (422).
+    """
     employer = await service.create_employer(session, principal, body)
     response.headers["Location"] = f"/v1/employers/{employer.id}"
     response.headers["ETag"] = etag_of(employer.id, employer.version)
     return employer_out(employer, principal)
 
 
-@router.get("", response_model=Page[EmployerOut])
+@router.get(
+    "", response_model=Page[EmployerOut],
+    operation_id="employers_list", summary="List employers",
+)
 async def list_employers(
     session: SessionDep,
     page: Annotated[PageParams, Depends(page_params)],
@@ -46,6 +57,10 @@ async def list_employers(
     ] = None,
     principal: Principal = require("employers:read"),
 ) -> Page[EmployerOut]:
+    """Employers the caller may see; an employer key sees only its own.
+
+    Callers: admin, any employer, any market, inspectors. Refuses: partners and workers (403).
+    """
     rows = await service.list_employers(
         session, principal, limit=page.limit, after_id=page.after_id,
         verification_status=verification_status,
@@ -54,19 +69,30 @@ async def list_employers(
     return Page(items=[employer_out(e, principal) for e in rows], next_cursor=cursor)
 
 
-@router.get("/{employer_id}", response_model=EmployerOut)
+@router.get(
+    "/{employer_id}", response_model=EmployerOut,
+    operation_id="employers_get", summary="Get an employer",
+)
 async def get_employer(
     employer_id: IdPath,
     session: SessionDep,
     response: Response,
     principal: Principal = require("employers:read"),
 ) -> EmployerOut:
+    """One employer; the answer carries an ETag for If-Match.
+
+    Callers: admin, the employer concerned, any market, inspectors. Refuses: another employer
+    (404 for employer keys); partners and workers (403).
+    """
     employer = await service.get_employer(session, principal, employer_id)
     response.headers["ETag"] = etag_of(employer.id, employer.version)
     return employer_out(employer, principal)
 
 
-@router.patch("/{employer_id}", response_model=EmployerOut)
+@router.patch(
+    "/{employer_id}", response_model=EmployerOut,
+    operation_id="employers_update", summary="Update an employer",
+)
 async def patch_employer(
     employer_id: IdPath,
     body: EmployerPatch,
@@ -75,12 +101,20 @@ async def patch_employer(
     if_match: Annotated[str | None, Header()] = None,
     principal: Principal = require("employers:write"),
 ) -> EmployerOut:
+    """Merge-patches the employer's contact details; send If-Match with the ETag you read.
+
+    Callers: admin, the employer concerned. Refuses: another employer (404); other roles (403);
+    a stale If-Match (412); an invalid field (422).
+    """
     employer = await service.patch_employer(session, principal, employer_id, body, if_match)
     response.headers["ETag"] = etag_of(employer.id, employer.version)
     return employer_out(employer, principal)
 
 
-@router.post("/{employer_id}/verification", response_model=EmployerOut)
+@router.post(
+    "/{employer_id}/verification", response_model=EmployerOut,
+    operation_id="employer_verification_create", summary="Verify or reject an employer",
+)
 async def verify_employer(
     employer_id: IdPath,
     body: VerificationIn,
@@ -88,6 +122,11 @@ async def verify_employer(
     response: Response,
     principal: Principal = require("employers:verify"),
 ) -> EmployerOut:
+    """A market records the outcome of checking the employer's licence.
+
+    Callers: admin, any market. Refuses: employers, inspectors, partners and workers (403); an
+    employer already verified (409).
+    """
     employer = await service.verify_employer(session, principal, employer_id, body)
     response.headers["ETag"] = etag_of(employer.id, employer.version)
     return employer_out(employer, principal)

@@ -41,11 +41,11 @@ class EmployerOut(BaseModel):
     id: int
     name: str
     credit_code: str
-    kind: str
+    kind: EmployerKind
     contact_name: str | None
     contact_phone: str | None
     district_code: str | None
-    verification_status: str
+    verification_status: Literal["unverified", "verified", "rejected"]
     verified_at: datetime | None
     verification_note: str | None
     created_at: datetime

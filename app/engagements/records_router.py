@@ -23,7 +23,10 @@ from app.engagements.views import outstanding, wage_terms
 router = APIRouter()
 
 
-@router.get("/v1/reports/wage-arrears", response_model=ArrearsPage, tags=["reports"])
+@router.get(
+    "/v1/reports/wage-arrears", response_model=ArrearsPage, tags=["reports"],
+    operation_id="wage_arrears_report", summary="Wage arrears report",
+)
 async def wage_arrears(
     session: SessionDep, now: NowDep, page: Annotated[PageParams, Depends(page_params)],
     district_code: Annotated[str | None, Query(max_length=6)] = None,
@@ -33,7 +36,10 @@ async def wage_arrears(
     principal: Principal = require("reports:read", Role.employer),
 ) -> ArrearsPage:
     """Engagements whose wages are past due and not fully paid, newest first, with the amount
-    outstanding and the days overdue (Asia/Shanghai days; the due day itself is not late)."""
+    outstanding and the days overdue (Asia/Shanghai days; the due day itself is not late).
+
+    Callers: admin, any employer. Refuses: markets, inspectors, partners and workers (403).
+    """
     today = pay.shanghai_date(now)
     filters = arrears.scoped_filter(
         principal, arrears.ArrearsFilter(employer_id=employer_id, district_code=district_code)
@@ -52,14 +58,18 @@ async def wage_arrears(
 
 @router.get(
     "/v1/workers/{worker_id}/work-records", response_model=Page[WorkRecord], tags=["workers"]
-)
+, operation_id="worker_work_records_list", summary="Worker work records")
 async def work_records(
     worker_id: IdPath, session: SessionDep, page: Annotated[PageParams, Depends(page_params)],
     from_date: DateText | None = None, to_date: DateText | None = None,
     principal: Principal = require("engagements:read"),
 ) -> Page[WorkRecord]:
     """Item 十六's record: employer, dates, hours, pay and payment status, agreement type and
-    occupational-injury protection, one row per engagement worked or booked."""
+    occupational-injury protection, one row per engagement worked or booked.
+
+    Callers: admin, any employer, the market concerned, the worker concerned. Refuses: workers
+    the caller may not see (404); inspectors and partners (403).
+    """
     rows = await records.list_work_records(
         session, principal, worker_id, limit=page.limit, after_id=page.after_id,
         from_date=from_date, to_date=to_date,
@@ -87,10 +97,15 @@ async def work_records(
 
 @router.get(
     "/v1/workers/{worker_id}/reliability", response_model=ReliabilityOut, tags=["workers"]
-)
+, operation_id="worker_reliability_get", summary="Worker reliability")
 async def reliability(
     worker_id: IdPath, session: SessionDep, principal: Principal = require("workers:read"),
 ) -> ReliabilityOut:
+    """Show-up, cancellation and rating figures for one worker.
+
+    Callers: admin, any employer, the market concerned, the worker concerned. Refuses: workers
+    the caller may not see (404); inspectors and partners (403).
+    """
     worker, record = await records.get_reliability(session, principal, worker_id)
     return ReliabilityOut(
         worker_id=worker.id, reliability=worker.reliability,
@@ -98,11 +113,19 @@ async def reliability(
     )
 
 
-@router.get("/v1/employers/{employer_id}/credit", response_model=CreditOut, tags=["employers"])
+@router.get(
+    "/v1/employers/{employer_id}/credit", response_model=CreditOut, tags=["employers"],
+    operation_id="employer_credit_get", summary="Employer credit record",
+)
 async def employer_credit(
     employer_id: IdPath, session: SessionDep, now: NowDep,
     principal: Principal = require("engagements:read"),
 ) -> CreditOut:
+    """Wage-payment and rating record of an employer, as workers see it before applying.
+
+    Callers: admin, the employer concerned, any market, any worker. Refuses: another employer
+    (404 for employer keys); inspectors and partners (403).
+    """
     record, credit = await records.get_employer_credit(session, principal, employer_id, now)
     return CreditOut(
         employer_id=employer_id, credit=credit,

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from app.common.schemas import AwareDatetime, Id, Location, StrictModel
 from app.common.text import Text
-from app.jobs.schemas import EmploymentType, Settlement, WageUnit
+from app.jobs.schemas import EmploymentType, JobStatus, Settlement, WageUnit
 
 AgreementType = Literal[
     "part_time_contract",  # 非全日制劳动合同
@@ -21,6 +21,7 @@ EngagementStatus = Literal[
     "hired", "checked_in", "checked_out", "completed", "paid", "cancelled_by_worker",
     "cancelled_by_employer", "no_show",
 ]
+PaymentStatus = Literal["nothing_due", "unpaid", "partially_paid", "paid"]
 PaymentMethod = Literal["bank_transfer", "wechat", "alipay", "cash", "other"]
 Note = Text(500, min_length=0)
 MAX_MINUTES = 366 * 24 * 60
@@ -131,7 +132,7 @@ class EmployerParty(BaseModel):
 class JobSummary(BaseModel):
     id: int
     title: str
-    status: str
+    status: JobStatus
     employment_type: EmploymentType
     starts_at: datetime
     ends_at: datetime
@@ -227,7 +228,7 @@ class WagesOut(BaseModel):
     paid_fen: int
     outstanding_fen: int
     due_date: date | None
-    payment_status: str
+    payment_status: PaymentStatus
     days_overdue: int
 
 
@@ -305,7 +306,7 @@ class WorkRecord(BaseModel):
     paid_fen: int
     outstanding_fen: int
     due_date: date | None
-    payment_status: str
+    payment_status: PaymentStatus
 
 
 class ReliabilityOut(BaseModel):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.events.models import Event
+from app.events.registry import event_registry
 
 
 def new_event_id() -> str:
@@ -27,6 +28,8 @@ def record_event(
     public: bool = False,
     audience_key_id: int | None = None,
 ) -> Event:
+    if type_ not in event_registry():  # every event type is documented in the webhooks contract
+        raise ValueError(f"event type {type_!r} is not declared in any app/<domain>/events.py")
     event = Event(
         public_id=new_event_id(),
         type=type_,

@@ -76,7 +76,10 @@ def _skill_code(skill: str | None, threshold: float) -> str | None:
     return match.skill.code
 
 
-@router.post("", status_code=201, response_model=JobOut)
+@router.post(
+    "", status_code=201, response_model=JobOut,
+    operation_id="jobs_create", summary="Post a job",
+)
 async def create_job(
     body: JobCreate,
     session: SessionDep,
@@ -84,12 +87,17 @@ async def create_job(
     response: Response,
     principal: Principal = require("jobs:write", Role.employer, Role.market),
 ) -> JobOut:
+    """Creates a posting; it waits for a market's review unless the employer is verified.
+
+    Callers: admin, any employer, any market. Refuses: inspectors, partners and workers (403);
+    an employer not visible to the caller (422); invalid dates, wages or headcount (422).
+    """
     job = await service.create_job(session, principal, body, settings)
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return _single(response, job)
 
 
-@router.get("", response_model=Page[JobOut])
+@router.get("", response_model=Page[JobOut], operation_id="jobs_list", summary="Search jobs")
 async def list_jobs(
     session: SessionDep,
     settings: SettingsDep,
@@ -106,6 +114,11 @@ async def list_jobs(
     starts_before: AwareDatetime | None = None,
     principal: Principal = require("jobs:read"),
 ) -> Page[JobOut]:
+    """Open postings by district, skill, date and wage; employers and admins also see their
+    unapproved ones.
+
+    Callers: any API key. bad filters (422).
+    """
     filters = service.JobFilters(
         status=status, district_code=district_code,
         skill_code=_skill_code(skill, settings.skill_match_threshold),
@@ -120,15 +133,22 @@ async def list_jobs(
     return Page(items=[job_out(j) for j in rows], next_cursor=cursor)
 
 
-@router.get("/{job_id}", response_model=JobOut)
+@router.get("/{job_id}", response_model=JobOut, operation_id="jobs_get", summary="Get a job")
 async def get_job(
     job_id: IdPath, session: SessionDep, response: Response,
     principal: Principal = require("jobs:read"),
 ) -> JobOut:
+    """One posting; the answer carries an ETag for If-Match.
+
+    Callers: any API key. Refuses: an unknown job or one not visible to the caller (404).
+    """
     return _single(response, await service.get_job(session, principal, job_id))
 
 
-@router.patch("/{job_id}", response_model=JobOut)
+@router.patch(
+    "/{job_id}", response_model=JobOut,
+    operation_id="jobs_update", summary="Update a job",
+)
 async def patch_job(
     job_id: IdPath,
     body: JobPatch,
@@ -138,19 +158,35 @@ async def patch_job(
     if_match: Annotated[str | None, Header()] = None,
     principal: Principal = require("jobs:write", Role.employer, Role.market),
 ) -> JobOut:
+    """Merge-patches an open posting; send If-Match with the ETag you read.
+
+    Callers: admin, the employer concerned. Refuses: another employer's job (404); other roles
+    (403); a stale If-Match (412); a closed job or a headcount below the hires (409).
+    """
     job = await service.patch_job(session, principal, job_id, body, if_match, settings)
     return _single(response, job)
 
 
-@router.post("/{job_id}/close", response_model=JobOut)
+@router.post(
+    "/{job_id}/close", response_model=JobOut,
+    operation_id="jobs_close", summary="Close a job",
+)
 async def close_job(
     job_id: IdPath, session: SessionDep, response: Response,
     principal: Principal = require("jobs:write", Role.employer, Role.market),
 ) -> JobOut:
+    """Stops taking applications; the hires already made stay.
+
+    Callers: admin, the employer concerned. Refuses: another employer's job (404); other roles
+    (403); a job already closed or cancelled (409).
+    """
     return _single(response, await service.close_job(session, principal, job_id))
 
 
-@router.post("/{job_id}/cancel", response_model=JobOut)
+@router.post(
+    "/{job_id}/cancel", response_model=JobOut,
+    operation_id="jobs_cancel", summary="Cancel a job",
+)
 async def cancel_job(
     job_id: IdPath, session: SessionDep, response: Response,
     settings: SettingsDep, now: NowDep,
@@ -158,14 +194,26 @@ async def cancel_job(
 ) -> JobOut:
     """Cancels the posting and the hires that have not started (each an
     `engagement.cancelled` by the employer, late inside the notice period). 409
-    `job-work-started` once anyone has checked in: close the job instead."""
+    `job-work-started` once anyone has checked in: close the job instead.
+
+    Callers: admin, the employer concerned. Refuses: another employer's job (404); other roles
+    (403); a job already closed or cancelled (409).
+    """
     job = await engagements_service.cancel_job(session, principal, job_id, settings, now)
     return _single(response, job)
 
 
-@router.post("/{job_id}/review", response_model=JobOut)
+@router.post(
+    "/{job_id}/review", response_model=JobOut,
+    operation_id="jobs_review", summary="Approve or reject a job",
+)
 async def review_job(
     job_id: IdPath, body: ReviewIn, session: SessionDep, response: Response,
     principal: Principal = require("jobs:review", Role.market),
 ) -> JobOut:
+    """A market reviews a posting in its districts before it is published.
+
+    Callers: admin, the market concerned. Refuses: jobs outside the market's area (404); other
+    roles (403); a job already reviewed (409).
+    """
     return _single(response, await service.review_job(session, principal, job_id, body))

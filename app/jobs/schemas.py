@@ -149,7 +149,7 @@ class JobLocationOut(BaseModel):
     district_code: str
 
 
-class WageOut(BaseModel):
+class JobWage(BaseModel):
     amount: int
     unit: WageUnit
     settlement: Settlement
@@ -180,7 +180,7 @@ class JobOut(BaseModel):
     starts_at: datetime
     ends_at: datetime
     shifts: list[ShiftOut]
-    wage: WageOut
+    wage: JobWage
     requirements: RequirementsOut
     urgent: bool
     injury_protection: bool

@@ -61,7 +61,7 @@ class DifferenceOut(BaseModel):
     delta: float
 
 
-class AssessmentOut(BaseModel):
+class MarketAssessmentOut(BaseModel):
     id: int
     market_id: int
     standard_version: str

@@ -25,8 +25,8 @@ from app.db import utcnow
 from app.markets import assessments, report, standards
 from app.markets.assessment_schemas import (
     AssessmentCreate,
-    AssessmentOut,
     AssessmentSummary,
+    MarketAssessmentOut,
     RankedMarket,
     RankingItem,
     RankingPage,
@@ -57,35 +57,56 @@ def _summary(entry: standards.StandardEntry, current: str) -> dict:
     }
 
 
-@router.get("/v1/compliance/standards", response_model=list[StandardSummary])
-async def list_standards(session: SessionDep, _principal: PrincipalDep) -> list[StandardSummary]:
+@router.get(
+    "/v1/compliance/standards", response_model=Page[StandardSummary],
+    operation_id="compliance_standards_list", summary="List compliance standards",
+)
+async def list_standards(session: SessionDep, _principal: PrincipalDep) -> Page[StandardSummary]:
+    """Every published version of the market standard, newest first.
+
+    Callers: any API key. A few versions at most, so always one page (`next_cursor` null).
+    """
     current = (await standards.current_standard(session)).version
-    return [
+    return Page(items=[
         StandardSummary(**_summary(e, current)) for e in await standards.list_standards(session)
-    ]
+    ])
 
 
-@router.get("/v1/compliance/standards/{version}", response_model=StandardOut)
+@router.get(
+    "/v1/compliance/standards/{version}", response_model=StandardOut,
+    operation_id="compliance_standards_get", summary="Get a compliance standard",
+)
 async def get_standard(version: str, session: SessionDep, _principal: PrincipalDep) -> StandardOut:
+    """One version of the standard with its items and weights.
+
+    Callers: any API key. Refuses: an unknown version (404).
+    """
     entry = await standards.get_standard(session, version)
     current = (await standards.current_standard(session)).version
     return StandardOut(**_summary(entry, current), standard=entry.standard)
 
 
-@router.post("/v1/compliance/standards", status_code=201, response_model=StandardOut)
+@router.post(
+    "/v1/compliance/standards", status_code=201, response_model=StandardOut,
+    operation_id="compliance_standards_publish", summary="Publish a compliance standard",
+)
 async def publish_standard(
     body: Standard, session: SessionDep, response: Response,
     principal: Principal = require("standards:write", Role.admin),
 ) -> StandardOut:
     """Publishes a new standard version; it becomes current. Published versions never change,
-    and assessments keep the version they were scored against."""
+    and assessments keep the version they were scored against.
+
+    Callers: admin. Refuses: every role but admin (403); a version that already exists (409);
+    weights that do not add up (422).
+    """
     entry = await standards.publish_standard(session, principal, body)
     response.headers["Location"] = f"/v1/compliance/standards/{entry.standard.version}"
     return StandardOut(**_summary(entry, entry.standard.version), standard=entry.standard)
 
 
-def assessment_out(row: MarketAssessment) -> AssessmentOut:
-    return AssessmentOut(
+def assessment_out(row: MarketAssessment) -> MarketAssessmentOut:
+    return MarketAssessmentOut(
         id=row.id, market_id=row.market_id, standard_version=row.standard_version,
         assessor_role=row.assessor_role, as_of_at=row.as_of_at, note=row.note,
         verified=row.verified, verified_at=row.verified_at,
@@ -97,15 +118,20 @@ def assessment_out(row: MarketAssessment) -> AssessmentOut:
 
 
 @router.post(
-    "/v1/markets/{market_id}/assessments", status_code=201, response_model=AssessmentOut,
+    "/v1/markets/{market_id}/assessments", status_code=201, response_model=MarketAssessmentOut,
     tags=["markets"],
+    operation_id="market_assessments_create", summary="Assess a market",
 )
 async def create_assessment(
     market_id: IdPath, body: AssessmentCreate, session: SessionDep, response: Response,
     principal: Principal = require("assessments:write", Role.market, Role.inspector),
-) -> AssessmentOut:
+) -> MarketAssessmentOut:
     """A market's self-assessment, or an inspector's on-site assessment (verified as made).
-    Computed (数字化) indicators are filled from the market's postings of the last 30 days."""
+    Computed (数字化) indicators are filled from the market's postings of the last 30 days.
+
+    Callers: admin, the market concerned, inspectors. Refuses: another market (404); employers,
+    workers, partners (403); items that do not match the current standard (422).
+    """
     row = await assessments.create_assessment(session, principal, market_id, body)
     response.headers["Location"] = f"/v1/assessments/{row.id}"
     response.headers["ETag"] = etag_of(row.id, row.version)
@@ -115,12 +141,17 @@ async def create_assessment(
 @router.get(
     "/v1/markets/{market_id}/assessments", response_model=Page[AssessmentSummary],
     tags=["markets"],
+    operation_id="market_assessments_list", summary="List a market's assessments",
 )
 async def list_assessments(
     market_id: IdPath, session: SessionDep, principal: PrincipalDep,
     page: Annotated[PageParams, Depends(page_params)],
 ) -> Page[AssessmentSummary]:
-    """The market's rating history, newest first (the market, inspectors and admins)."""
+    """The market's rating history, newest first (the market, inspectors and admins).
+
+    Callers: admin, the market concerned, inspectors. Refuses: another market (404); employers,
+    workers, partners (403).
+    """
     rows = await assessments.list_assessments(
         session, principal, market_id, limit=page.limit, after_id=page.after_id
     )
@@ -139,22 +170,37 @@ async def list_assessments(
     )
 
 
-@router.get("/v1/assessments/{assessment_id}", response_model=AssessmentOut)
+@router.get(
+    "/v1/assessments/{assessment_id}", response_model=MarketAssessmentOut,
+    operation_id="assessments_get", summary="Get a market assessment",
+)
 async def get_assessment(
     assessment_id: IdPath, session: SessionDep, response: Response, principal: PrincipalDep
-) -> AssessmentOut:
+) -> MarketAssessmentOut:
+    """One assessment with its items and score.
+
+    Callers: admin, the market concerned, inspectors. Refuses: another market's assessment
+    (404); employers, workers, partners (403).
+    """
     row = await assessments.get_assessment(session, principal, assessment_id)
     response.headers["ETag"] = etag_of(row.id, row.version)
     return assessment_out(row)
 
 
-@router.post("/v1/assessments/{assessment_id}/verify", response_model=AssessmentOut)
+@router.post(
+    "/v1/assessments/{assessment_id}/verify", response_model=MarketAssessmentOut,
+    operation_id="assessments_verify", summary="Verify an assessment",
+)
 async def verify_assessment(
     assessment_id: IdPath, body: VerificationCreate, session: SessionDep, response: Response,
     principal: Principal = require("assessments:verify", Role.inspector),
-) -> AssessmentOut:
+) -> MarketAssessmentOut:
     """An inspector's own value for every typed-in indicator. The verified score is the one
-    that counts; the market's submitted result and the differences are kept."""
+    that counts; the market's submitted result and the differences are kept.
+
+    Callers: inspectors. Refuses: every role but inspector (403); an assessment already verified
+    (409); values missing for typed items (422).
+    """
     row = await assessments.verify_assessment(session, principal, assessment_id, body)
     response.headers["ETag"] = etag_of(row.id, row.version)
     return assessment_out(row)
@@ -163,10 +209,16 @@ async def verify_assessment(
 @router.get(
     "/v1/assessments/{assessment_id}/report", response_class=HTMLResponse,
     responses={200: {"content": {"text/html": {}}, "description": "A printable HTML report"}},
+    operation_id="assessment_report_get", summary="Printable assessment report (HTML)",
 )
 async def assessment_report(
     assessment_id: IdPath, session: SessionDep, principal: PrincipalDep
 ) -> HTMLResponse:
+    """The assessment rendered as a printable HTML report (text/html).
+
+    Callers: admin, the market concerned, inspectors. Refuses: another market's assessment
+    (404); employers, workers, partners (403).
+    """
     row = await assessments.get_assessment(session, principal, assessment_id)
     market = await get_market(session, row.market_id)
     standard = (await standards.get_standard(session, row.standard_version)).standard
@@ -215,7 +267,10 @@ def _ranking_cursor(cursor: str | None) -> tuple[int, float, int, int] | None:
     return rank, float(score), market_id, position
 
 
-@router.get("/v1/compliance/rankings", response_model=RankingPage)
+@router.get(
+    "/v1/compliance/rankings", response_model=RankingPage,
+    operation_id="compliance_rankings_list", summary="Rank markets by rating",
+)
 async def rankings(
     session: SessionDep, _principal: PrincipalDep,
     district_code: Annotated[str | None, Query(max_length=6)] = None,
@@ -227,7 +282,10 @@ async def rankings(
 ) -> RankingPage:
     """Markets by their current rating (the latest verified assessment, else the latest):
     demonstration first and failed last, then by score, best first; ties by market id.
-    For the city's demonstration-market selection."""
+    For the city's demonstration-market selection.
+
+    Callers: any API key. refuses nothing but bad parameters (422).
+    """
     after = _ranking_cursor(cursor)
     rows = await assessments.rankings(
         session,

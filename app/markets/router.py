@@ -35,17 +35,28 @@ async def _single(session, response: Response, market: Market) -> MarketOut:
     return market_out(market, ratings.get(market.id))
 
 
-@markets.post("", status_code=201, response_model=MarketOut)
+@markets.post(
+    "", status_code=201, response_model=MarketOut,
+    operation_id="markets_create", summary="Create a market",
+)
 async def create_market(
     body: MarketCreate, session: SessionDep, response: Response,
     principal: Principal = require("markets:admin", Role.admin),
 ) -> MarketOut:
+    """Registers a gig market service point.
+
+    Callers: admin. Refuses: every role but admin (403); a duplicate code (409); an invalid
+    district (422).
+    """
     market = await service.create_market(session, principal, body)
     response.headers["Location"] = f"/v1/markets/{market.id}"
     return await _single(session, response, market)
 
 
-@markets.get("", response_model=Page[MarketOut])
+@markets.get(
+    "", response_model=Page[MarketOut],
+    operation_id="markets_list", summary="List markets",
+)
 async def list_markets(
     session: SessionDep, _principal: PrincipalDep,
     page: Annotated[PageParams, Depends(page_params)],
@@ -53,7 +64,10 @@ async def list_markets(
     scale: Annotated[MarketScale | None, Query()] = None,
     operating_mode: Annotated[OperatingMode | None, Query()] = None,
 ) -> Page[MarketOut]:
-    """Markets are public service points: every caller may find them and their ratings."""
+    """Markets are public service points: every caller may find them and their ratings.
+
+    Callers: any API key.
+    """
     rows = await service.list_markets(
         session, limit=page.limit, after_id=page.after_id, district_code=district_code,
         scale=scale, operating_mode=operating_mode,
@@ -63,19 +77,34 @@ async def list_markets(
     return Page(items=[market_out(m, ratings.get(m.id)) for m in rows], next_cursor=cursor)
 
 
-@markets.get("/{market_id}", response_model=MarketOut)
+@markets.get(
+    "/{market_id}", response_model=MarketOut,
+    operation_id="markets_get", summary="Get a market",
+)
 async def get_market(
     market_id: IdPath, session: SessionDep, response: Response, _principal: PrincipalDep
 ) -> MarketOut:
+    """One market; the answer carries an ETag for If-Match.
+
+    Callers: any API key. Refuses: an unknown market (404).
+    """
     return await _single(session, response, await service.get_market(session, market_id))
 
 
-@markets.patch("/{market_id}", response_model=MarketOut)
+@markets.patch(
+    "/{market_id}", response_model=MarketOut,
+    operation_id="markets_update", summary="Update a market",
+)
 async def patch_market(
     market_id: IdPath, body: MarketPatch, session: SessionDep, response: Response,
     if_match: Annotated[str | None, Header()] = None,
     principal: Principal = require("markets:write", Role.market),
 ) -> MarketOut:
+    """Merge-patches the market's details; send If-Match with the ETag you read.
+
+    Callers: admin, the market concerned. Refuses: another market (404); other roles (403); a
+    stale If-Match (412).
+    """
     market = await service.patch_market(session, principal, market_id, body, if_match)
     return await _single(session, response, market)
 

@@ -23,13 +23,20 @@ Radius = Annotated[
 ]
 
 
-@router.get("/v1/jobs/{job_id}/matches", response_model=Page[WorkerMatch])
+@router.get(
+    "/v1/jobs/{job_id}/matches", response_model=Page[WorkerMatch],
+    operation_id="job_matches_list", summary="Match workers to a job",
+)
 async def job_matches(
     job_id: IdPath, session: SessionDep, settings: SettingsDep,
     limit: Limit = 20, cursor: Cursor = None, radius_km: Radius = None,
     principal: Principal = require("matches:read", Role.employer, Role.market),
 ) -> dict:
-    """Workers for a job, best first (ties by id): the job's employer, its market, admins."""
+    """Workers for a job, best first (ties by id): the job's employer, its market, admins.
+
+    Callers: admin, the employer concerned. Refuses: another employer's job (404); other roles
+    (403); bad radius or cursor (422).
+    """
     items, next_cursor = await service.job_matches(
         session, principal, job_id, settings, limit=limit, cursor=cursor, radius_km=radius_km
     )
@@ -38,24 +45,38 @@ async def job_matches(
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/v1/workers/{worker_id}/matches", response_model=Page[JobMatch])
+@router.get(
+    "/v1/workers/{worker_id}/matches", response_model=Page[JobMatch],
+    operation_id="worker_matches_list", summary="Match jobs to a worker",
+)
 async def worker_matches(
     worker_id: IdPath, session: SessionDep, settings: SettingsDep,
     limit: Limit = 20, cursor: Cursor = None, radius_km: Radius = None,
     principal: Principal = require("matches:read", Role.worker),
 ) -> dict:
-    """Open jobs for a worker, best first (ties by id): the worker itself and admins."""
+    """Open jobs for a worker, best first (ties by id): the worker itself and admins.
+
+    Callers: admin, the worker concerned. Refuses: other workers (404); every role but admin and
+    worker (403); bad radius or cursor (422).
+    """
     items, next_cursor = await service.worker_matches(
         session, principal, worker_id, settings, limit=limit, cursor=cursor, radius_km=radius_km
     )
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.post("/v1/staffing-plans", response_model=StaffingPlanOut)
+@router.post(
+    "/v1/staffing-plans", response_model=StaffingPlanOut,
+    operation_id="staffing_plans_create", summary="Propose a staffing plan",
+)
 async def staffing_plan(
     body: StaffingPlanIn, session: SessionDep, settings: SettingsDep,
     principal: Principal = require("matches:read", Role.employer, Role.market),
 ) -> StaffingPlanOut:
     """Proposes the assignment of workers to open slots with the highest total score; books
-    nothing (send offers to act on it)."""
+    nothing (send offers to act on it).
+
+    Callers: admin, the employer concerned. Refuses: markets, inspectors, partners, workers
+    (403); jobs not the caller's (422).
+    """
     return StaffingPlanOut(**await staffing.plan(session, principal, body.job_ids, settings))

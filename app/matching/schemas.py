@@ -5,6 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.common.schemas import Id, StrictModel
+from app.jobs.schemas import Gender, JobStatus, Settlement, WageUnit
 
 
 class Components(BaseModel):
@@ -19,16 +20,16 @@ class MatchWorkerSummary(BaseModel):
     id: int
     name: str
     phone: str = Field(description="Always masked (138****0000) in matches")
-    gender: str
+    gender: Gender
     age: int
     district_code: str | None
     skills: list[str]
 
 
-class WageOut(BaseModel):
+class MatchWage(BaseModel):
     amount: int
-    unit: str
-    settlement: str
+    unit: WageUnit
+    settlement: Settlement
 
 
 class MatchJobSummary(BaseModel):
@@ -38,10 +39,10 @@ class MatchJobSummary(BaseModel):
     district_code: str
     starts_at: datetime
     ends_at: datetime
-    wage: WageOut
+    wage: MatchWage
     headcount: int
     urgent: bool
-    status: str
+    status: JobStatus
 
 
 class MatchBase(BaseModel):

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.common.problems import problem_response
@@ -9,15 +12,33 @@ from app.common.problems import problem_response
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
-async def healthz() -> dict[str, str]:
-    """The process is up (no dependencies checked)."""
-    return {"status": "ok"}
+class HealthOut(BaseModel):
+    status: Literal["ok"]
 
 
-@router.get("/readyz", responses={503: {"description": "Database unreachable"}})
+class ReadinessOut(BaseModel):
+    status: Literal["ready"]
+    database: Literal["ok"]
+
+
+@router.get("/healthz", operation_id="health_get", summary="Liveness probe")
+async def healthz() -> HealthOut:
+    """The process is up (no dependencies checked).
+
+    Anyone; no key is needed. Never refuses.
+    """
+    return HealthOut(status="ok")
+
+
+@router.get(
+    "/readyz", response_model=ReadinessOut, responses={503: {"description": "Database unreachable"}},
+    operation_id="readiness_get", summary="Readiness probe",
+)
 async def readyz(request: Request) -> JSONResponse:
-    """Ready to serve: the database answers a query within the pool timeout."""
+    """Ready to serve: the database answers a query within the pool timeout.
+
+    Anyone; no key is needed. Answers 503 (problem+json) while the database does not answer.
+    """
     try:
         async with request.app.state.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

@@ -17,14 +17,17 @@ def _skill_out(skill: Skill, similarity: float | None = None) -> SkillOut:
     return SkillOut(**asdict(skill), similarity=similarity)
 
 
-@router.get("/skills", response_model=SkillPage)
+@router.get("/skills", response_model=SkillPage, operation_id="skills_list", summary="List skills")
 async def list_skills(
     _principal: PrincipalDep,
     q: Annotated[str | None, Query(min_length=1, max_length=60, description="Fuzzy search")] = None,
     category: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 500,
 ) -> SkillPage:
-    """The whole taxonomy (a few hundred rows, one page), or the best fuzzy matches for `q`."""
+    """The whole taxonomy (a few hundred rows, one page), or the best fuzzy matches for `q`.
+
+    Callers: any API key.
+    """
     if q is not None:
         hits = taxonomy().search(q, limit)
         items = [_skill_out(s, score) for s, score in hits if not category or s.category == category]
@@ -36,22 +39,42 @@ async def list_skills(
     return SkillPage(items=items)
 
 
-@router.get("/skills/{code}", response_model=SkillOut)
+@router.get(
+    "/skills/{code}", response_model=SkillOut,
+    operation_id="skills_get", summary="Get a skill",
+)
 async def get_skill(code: str, _principal: PrincipalDep) -> SkillOut:
+    """One skill of the taxonomy.
+
+    Callers: any API key. Refuses: an unknown code (404).
+    """
     skill = taxonomy().by_code.get(code)
     if skill is None:
         raise NotFound(f"no skill with code {code}")
     return _skill_out(skill)
 
 
-@router.get("/districts", response_model=DistrictPage)
+@router.get(
+    "/districts", response_model=DistrictPage,
+    operation_id="districts_list", summary="List districts",
+)
 async def list_districts(_principal: PrincipalDep) -> DistrictPage:
-    """Chongqing's 38 区县 with administrative codes and centroids (one page)."""
+    """Chongqing's 38 区县 with administrative codes and centroids (one page).
+
+    Callers: any API key.
+    """
     return DistrictPage(items=[DistrictOut(**asdict(d)) for d in districts().values()])
 
 
-@router.get("/districts/{code}", response_model=DistrictOut)
+@router.get(
+    "/districts/{code}", response_model=DistrictOut,
+    operation_id="districts_get", summary="Get a district",
+)
 async def get_district(code: str, _principal: PrincipalDep) -> DistrictOut:
+    """One 区县 by its administrative code.
+
+    Callers: any API key. Refuses: an unknown code (404).
+    """
     district = districts().get(code)
     if district is None:
         raise NotFound(f"no district with code {code}")

@@ -135,7 +135,7 @@ class MonthOut(BaseModel):
     note: Literal["subsidised", "not_eligible", "before_period", "after_period"]
 
 
-class AssessmentOut(BaseModel):
+class SubsidyAssessmentOut(BaseModel):
     worker_id: int | None
     as_of_date: date
     eligible: bool
@@ -165,4 +165,4 @@ class BatchSummary(BaseModel):
 class BatchOut(BaseModel):
     as_of_date: date
     summary: BatchSummary
-    items: list[AssessmentOut]
+    items: list[SubsidyAssessmentOut]

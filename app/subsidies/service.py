@@ -103,7 +103,7 @@ def _contributions(item: AssessmentItem) -> list[rules.Contribution]:
 
 def _out(worker_id: int | None, as_of: date, result: rules.Assessment,
          facts: rules.WorkerFacts) -> dict:
-    """An AssessmentOut as plain data: a batch of 10 000 is serialised without building (and
+    """An SubsidyAssessmentOut as plain data: a batch of 10 000 is serialised without building (and
     re-validating) 200 000 models."""
     return {
         "worker_id": worker_id, "as_of_date": as_of.isoformat(), "eligible": result.eligible,

@@ -71,11 +71,19 @@ async def _single(
     return await worker_out(session, principal, worker)
 
 
-@router.post("", status_code=201, response_model=WorkerOut)
+@router.post(
+    "", status_code=201, response_model=WorkerOut,
+    operation_id="workers_create", summary="Register a worker",
+)
 async def create_worker(
     body: WorkerCreate, session: SessionDep, settings: SettingsDep, response: Response,
     principal: Principal = require("workers:write"),
 ) -> WorkerOut:
+    """Registers a worker profile; ID number and phone are stored exactly and shown masked.
+
+    Callers: admin, any market, any worker. Refuses: employers, inspectors and partners (403); a
+    duplicate ID number (409); an invalid ID number, phone or district (422).
+    """
     worker = await service.create_worker(session, principal, body, settings)
     if principal.role is Role.worker:  # the key was bound to this profile just now
         principal = replace(principal, subject_id=worker.id)
@@ -83,7 +91,10 @@ async def create_worker(
     return await _single(session, principal, response, worker)
 
 
-@router.get("", response_model=Page[WorkerOut])
+@router.get(
+    "", response_model=Page[WorkerOut],
+    operation_id="workers_list", summary="List workers",
+)
 async def list_workers(
     session: SessionDep,
     page: Annotated[PageParams, Depends(page_params)],
@@ -91,6 +102,11 @@ async def list_workers(
     district_code: Annotated[str | None, Query(max_length=6)] = None,
     principal: Principal = require("workers:read"),
 ) -> Page[WorkerOut]:
+    """Workers the caller may see: a worker key sees itself, a market its registrations; phones and
+    ID numbers masked.
+
+    Callers: admin, any market, any worker. Refuses: employers, inspectors and partners (403).
+    """
     rows = await service.list_workers(
         session, principal, limit=page.limit, after_id=page.after_id, status=status,
         district_code=district_code,
@@ -99,38 +115,70 @@ async def list_workers(
     return Page(items=[await worker_out(session, principal, w) for w in rows], next_cursor=cursor)
 
 
-@router.get("/{worker_id}", response_model=WorkerOut)
+@router.get(
+    "/{worker_id}", response_model=WorkerOut,
+    operation_id="workers_get", summary="Get a worker",
+)
 async def get_worker(
     worker_id: IdPath, session: SessionDep, response: Response,
     principal: Principal = require("workers:read"),
 ) -> WorkerOut:
+    """One worker (masked for employers); the answer carries an ETag for If-Match.
+
+    Callers: admin, any employer, the market concerned, the worker concerned. Refuses: workers
+    the caller may not see (404); inspectors and partners (403).
+    """
     worker = await service.get_worker(session, principal, worker_id)
     return await _single(session, principal, response, worker)
 
 
-@router.patch("/{worker_id}", response_model=WorkerOut)
+@router.patch(
+    "/{worker_id}", response_model=WorkerOut,
+    operation_id="workers_update", summary="Update a worker",
+)
 async def patch_worker(
     worker_id: IdPath, body: WorkerPatch, session: SessionDep, settings: SettingsDep,
     response: Response, if_match: Annotated[str | None, Header()] = None,
     principal: Principal = require("workers:write"),
 ) -> WorkerOut:
+    """Merge-patches the profile; send If-Match with the ETag you read.
+
+    Callers: admin, the market concerned, the worker concerned. Refuses: others' workers (404);
+    employers, inspectors, partners (403); a stale If-Match (412); invalid fields (422).
+    """
     worker = await service.patch_worker(session, principal, worker_id, body, if_match, settings)
     return await _single(session, principal, response, worker)
 
 
-@router.post("/{worker_id}/deactivate", response_model=WorkerOut)
+@router.post(
+    "/{worker_id}/deactivate", response_model=WorkerOut,
+    operation_id="workers_deactivate", summary="Deactivate a worker",
+)
 async def deactivate_worker(
     worker_id: IdPath, session: SessionDep, response: Response,
     principal: Principal = require("workers:write"),
 ) -> WorkerOut:
+    """Hides the worker from matching; pending applications are withdrawn.
+
+    Callers: admin, the market concerned, the worker concerned. Refuses: others' workers (404);
+    employers, inspectors, partners (403); already inactive (409).
+    """
     worker = await service.set_worker_status(session, principal, worker_id, "inactive")
     return await _single(session, principal, response, worker)
 
 
-@router.post("/{worker_id}/reactivate", response_model=WorkerOut)
+@router.post(
+    "/{worker_id}/reactivate", response_model=WorkerOut,
+    operation_id="workers_reactivate", summary="Reactivate a worker",
+)
 async def reactivate_worker(
     worker_id: IdPath, session: SessionDep, response: Response,
     principal: Principal = require("workers:write"),
 ) -> WorkerOut:
+    """Makes a deactivated worker matchable again.
+
+    Callers: admin, the market concerned, the worker concerned. Refuses: others' workers (404);
+    employers, inspectors, partners (403); already active (409).
+    """
     worker = await service.set_worker_status(session, principal, worker_id, "active")
     return await _single(session, principal, response, worker)
