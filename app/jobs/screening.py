@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, utils
 
+from app.common.text import match_key
+
 # Money asked of workers before they work: deposits and fees of every common kind.
 FEE_TERMS = (
     "押金", "保证金", "培训费", "服装费", "工服费", "工装费", "体检费", "报名费", "中介费",
@@ -45,4 +47,5 @@ def minimum_wage_fen(unit: str, settings) -> int | None:
 
 
 def title_similarity(a: str, b: str) -> float:
-    return fuzz.token_set_ratio(a, b, processor=utils.default_process)
+    # Compared on the folded keys, so "（急）保洁" and "(急)保洁" are the same title.
+    return fuzz.token_set_ratio(match_key(a), match_key(b), processor=utils.default_process)
