@@ -24,7 +24,7 @@ from app.jobs.models import Job, JobSkill
 from app.jobs.schemas import JobCreate, JobPatch, ReviewIn, Shift, check_shifts
 from app.markets.models import Market
 from app.matching.index import drop_jobs, index_job
-from app.reference.skills import normalise_skills
+from app.reference.skills import MAX_SKILL_ENTRIES, normalise_skills
 
 # Statuses anyone with jobs:read may see; the rest only the owner, its market and admins.
 PUBLIC_STATUSES = ("open", "filled")
@@ -135,12 +135,15 @@ async def _find_duplicate(
 
 
 def _set_skills(job: Job, raw_skills: list[str], settings: Settings) -> None:
+    matches = normalise_skills(raw_skills, settings.skill_match_threshold)
+    if len(matches) > MAX_SKILL_ENTRIES:
+        raise field_error("/skills", f"at most {MAX_SKILL_ENTRIES} skills in all")
     job.skills = [
         JobSkill(
             position=i, raw=m.raw, skill_code=m.skill.code if m.skill else None,
             similarity=m.similarity,
         )
-        for i, m in enumerate(normalise_skills(raw_skills, settings.skill_match_threshold))
+        for i, m in enumerate(matches)
     ]
 
 

@@ -18,7 +18,7 @@ from app.db import utcnow
 from app.engagements.models import Engagement
 from app.events.service import record_event
 from app.matching.index import index_worker
-from app.reference.skills import normalise_skills
+from app.reference.skills import MAX_SKILL_ENTRIES, normalise_skill_entries, normalise_skills
 from app.workers.models import Worker, WorkerSkill
 from app.workers.schemas import SkillIn, WorkerCreate, WorkerPatch
 
@@ -75,14 +75,15 @@ async def get_worker(session: AsyncSession, principal: Principal, worker_id: int
 
 
 def _skills(items: list[SkillIn], settings: Settings) -> list[WorkerSkill]:
-    years = {item.name: item.years for item in items}
-    matches = normalise_skills([item.name for item in items], settings.skill_match_threshold)
+    entries = normalise_skill_entries([item.name for item in items], settings.skill_match_threshold)
+    if len(entries) > MAX_SKILL_ENTRIES:
+        raise field_error("/skills", f"at most {MAX_SKILL_ENTRIES} skills in all")
     return [
         WorkerSkill(
             position=i, raw=m.raw, skill_code=m.skill.code if m.skill else None,
-            similarity=m.similarity, years=years.get(m.raw),
+            similarity=m.similarity, years=items[source].years,
         )
-        for i, m in enumerate(matches)
+        for i, (m, source) in enumerate(entries)
     ]
 
 
