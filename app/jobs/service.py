@@ -94,9 +94,11 @@ def _screen_text(title: str, description: str) -> None:
     finding = screening.find_fee_request({"title": title, "description": description})
     if finding is not None:
         raise PostingRejected(
-            f"postings may not ask workers for fees or deposits ('{finding.term}')",
-            reason="fee_requested",
-            errors=[{"pointer": f"/{finding.field}", "detail": f"asks workers for '{finding.term}'"}],
+            f"postings may not ask workers for fees or deposits: '{finding.term}' "
+            f"in '{finding.clause}'",
+            reason="fee_requested", phrase=finding.term,
+            errors=[{"pointer": f"/{finding.field}",
+                     "detail": f"asks workers for '{finding.term}' ('{finding.clause}')"}],
         )
 
 
