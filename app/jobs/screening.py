@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from rapidfuzz import fuzz, utils
 
 from app.common.text import match_key
+from app.reference.wages import minimum_wages
 
 # Money asked of workers before they work, and the schemes that stand in for it. Each is
 # matched on the folded text (full-width forms become ASCII), and the phrase that matched is
@@ -90,12 +92,17 @@ def find_fee_request(fields: dict[str, str]) -> FeeFinding | None:
     return None
 
 
-def minimum_wage_fen(unit: str, settings) -> int | None:
-    return {
+def minimum_wage_fen(unit: str, district_code: str | None, settings, today: date) -> int | None:
+    """The floor for a posting: its district's tier (reference data), unless the settings
+    override that unit for the whole city."""
+    override = {
         "hour": settings.min_wage_hour_fen,
         "day": settings.min_wage_day_fen,
         "month": settings.min_wage_month_fen,
     }.get(unit)
+    if override is not None:
+        return override
+    return minimum_wages().floor_fen(unit, district_code, today)
 
 
 def title_similarity(a: str, b: str) -> float:
