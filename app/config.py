@@ -40,14 +40,12 @@ class Settings(BaseSettings):
     housekeeping_seconds: float = Field(default=60.0, gt=0)
     db_pool_size: int = 10
 
-    # Legal minimums a posting's wage must reach, in fen per unit. Source: Chongqing's municipal
-    # minimum-wage notice effective 2025-04-01 (tier 1: 2330 yuan/month, 23 yuan/hour; tier 2:
-    # 2230 yuan/month, 22 yuan/hour); confirm against the current notice when it changes. We
-    # screen against the lower tier so no lawful posting anywhere in the city is refused; a
-    # day is 8 hours of the hourly floor. Piece rates cannot be checked without a time basis.
-    min_wage_hour_fen: int = 2200
-    min_wage_day_fen: int = 17600
-    min_wage_month_fen: int = 223000
+    # Legal minimums come from app/reference/data/minimum_wages.json: each district's tier,
+    # with the notice and effective date. These settings, when set, override that unit's floor
+    # for every district (e.g. the day a new notice takes effect, before the data is updated).
+    min_wage_hour_fen: int | None = None
+    min_wage_day_fen: int | None = None
+    min_wage_month_fen: int | None = None
 
     duplicate_title_similarity: float = Field(default=85.0, ge=0, le=100)
     duplicate_distance_km: float = 1.0

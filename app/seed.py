@@ -39,7 +39,7 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国红梅玉兰志强春梅海燕小红晓东建华文斌德明"
 MARKET_MODES = ("public_agency", "agency_window", "purchased_service")
 WAGES = {  # unit -> (low, high) in fen
-    "hour": (2300, 6000), "day": (18000, 45000), "month": (300000, 900000), "piece": (200, 3000),
+    "hour": (2300, 6000), "day": (18400, 45000), "month": (300000, 900000), "piece": (200, 3000),
 }
 SETTLEMENT = {"hour": "daily", "day": "daily", "month": "monthly", "piece": "weekly"}
 SETTLEMENT_CN = {"daily": "日结", "weekly": "周结", "monthly": "月结"}

@@ -245,7 +245,7 @@ def _plain(path: str) -> Builder:
 for _path in ("/healthz", "/readyz", "/v1/api-keys", "/v1/applications", "/v1/compliance/rankings",
               "/v1/compliance/standards", "/v1/districts", "/v1/employers", "/v1/engagements",
               "/v1/events", "/v1/jobs", "/v1/markets", "/v1/offers", "/v1/reports/wage-arrears",
-              "/v1/skills", "/v1/webhook-endpoints", "/v1/workers"):
+              "/v1/skills", "/v1/subsidy-job-types", "/v1/webhook-endpoints", "/v1/workers"):
     BUILDERS[("GET", _path)] = _plain(_path)
 
 

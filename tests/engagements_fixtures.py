@@ -48,7 +48,8 @@ def shanghai(days: int, hour: int, minute: int = 0) -> datetime:
 def spot(seed: int | None = None) -> dict:
     """A job location somewhere in central Chongqing; distinct spots avoid the duplicate screen."""
     n = seed if seed is not None else secrets.randbelow(400)
-    return {"lat": 29.50 + (n % 20) * 0.01, "lng": 106.45 + (n // 20) * 0.01,
+    # Every spot is one 渝中 (500103) is believable for (see district_for_point).
+    return {"lat": 29.50 + (n % 20) * 0.01, "lng": 106.46 + (n // 20) * 0.01,
             "address": f"渝中区测试路{n}号", "district_code": "500103"}
 
 

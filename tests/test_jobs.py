@@ -61,17 +61,18 @@ def test_fee_screen_reads_denials_and_titles():
 
 
 async def test_wage_below_minimum_is_rejected(client, world):
+    # 渝中 (500103) is a first-tier district (app/reference/data/minimum_wages.json).
     _eid, key = await world.employer()
-    cases = [({"amount": 2199, "unit": "hour", "settlement": "daily"}, 2200),
-             ({"amount": 17000, "unit": "day", "settlement": "daily"}, 17600),
-             ({"amount": 200000, "unit": "month", "settlement": "monthly"}, 223000)]
+    cases = [({"amount": 2299, "unit": "hour", "settlement": "daily"}, 2300),
+             ({"amount": 18000, "unit": "day", "settlement": "daily"}, 18400),
+             ({"amount": 230000, "unit": "month", "settlement": "monthly"}, 233000)]
     for wage, floor in cases:
         r = await client.post("/v1/jobs", json=job_body(wage=wage), headers=auth(key))
         assert r.status_code == 422, wage
         assert r.json()["reason"] == "below_minimum_wage" and r.json()["minimum_fen"] == floor
         assert r.json()["errors"][0]["pointer"] == "/wage/amount"
     r = await client.post(
-        "/v1/jobs", json=job_body(wage={"amount": 2200, "unit": "hour", "settlement": "daily"}),
+        "/v1/jobs", json=job_body(wage={"amount": 2300, "unit": "hour", "settlement": "daily"}),
         headers=auth(key),
     )
     assert r.status_code == 201

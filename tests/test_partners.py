@@ -54,7 +54,7 @@ async def test_partner_puts_postings_idempotently_and_closes_them(app, client, w
                "employment_type": "part_time"}
     r = await client.put(url, json=changed, headers=auth(partner))
     assert r.status_code == 200, r.text
-    assert r.json()["title"].endswith("(周末)") and r.json()["wage"]["amount"] == 3500
+    assert r.json()["title"].endswith("（周末）") and r.json()["wage"]["amount"] == 3500
     assert r.json()["employment_type"] == "part_time"
     assert await _job_events(app, job["id"]) == ["job.created", "job.updated"]
     r = await client.put(url, json={**changed, "employer_id": other_id}, headers=auth(partner))

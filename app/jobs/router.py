@@ -15,7 +15,7 @@ from app.engagements import service as engagements_service
 from app.jobs import service
 from app.jobs.models import Job
 from app.jobs.schemas import EmploymentType, JobCreate, JobOut, JobPatch, JobStatus, ReviewIn
-from app.reference.skills import skill_view
+from app.reference.skills import skill_view, unrecognised
 from app.reference.taxonomy import taxonomy
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -26,6 +26,7 @@ def job_out(job: Job) -> JobOut:
         id=job.id, employer_id=job.employer_id, title=job.title, description=job.description,
         employment_type=job.employment_type,
         skills=[skill_view(s.raw, s.skill_code, s.similarity) for s in job.skills],
+        unrecognised_skills=unrecognised(job.skills),
         headcount=job.headcount,
         location={"lat": job.lat, "lng": job.lng, "address": job.address,
                   "district_code": job.district_code},

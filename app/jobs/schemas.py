@@ -174,6 +174,10 @@ class JobOut(BaseModel):
     description: str
     employment_type: EmploymentType
     skills: list[JobSkillOut]
+    unrecognised_skills: list[str] = Field(
+        description="Skill entries outside the taxonomy (they match only the same text): "
+        "ask the person what they meant"
+    )
     headcount: int
     location: JobLocationOut
     radius_km: float | None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.auth.principal import Principal, Role
 from app.common.etag import check_if_match
-from app.common.geo import KM_PER_DEG_LAT, bounding_box, haversine_km, nearest_district
+from app.common.geo import KM_PER_DEG_LAT, bounding_box, district_for_point, haversine_km
 from app.common.problems import Conflict, NotFound, Problem, field_error
 from app.config import Settings
 from app.db import begin_write, lock_row, utcnow
@@ -24,7 +24,7 @@ from app.jobs.models import Job, JobSkill
 from app.jobs.schemas import JobCreate, JobPatch, ReviewIn, Shift, check_shifts
 from app.markets.models import Market
 from app.matching.index import drop_jobs, index_job
-from app.reference.skills import normalise_skills
+from app.reference.skills import MAX_SKILL_ENTRIES, normalise_skills
 
 # Statuses anyone with jobs:read may see; the rest only the owner, its market and admins.
 PUBLIC_STATUSES = ("open", "filled")
@@ -94,17 +94,31 @@ def _screen_text(title: str, description: str) -> None:
     finding = screening.find_fee_request({"title": title, "description": description})
     if finding is not None:
         raise PostingRejected(
-            f"postings may not ask workers for fees or deposits ('{finding.term}')",
-            reason="fee_requested",
-            errors=[{"pointer": f"/{finding.field}", "detail": f"asks workers for '{finding.term}'"}],
+            f"postings may not ask workers for fees or deposits: '{finding.term}' "
+            f"in '{finding.clause}'",
+            reason="fee_requested", phrase=finding.term,
+            errors=[{"pointer": f"/{finding.field}",
+                     "detail": f"asks workers for '{finding.term}' ('{finding.clause}')"}],
         )
 
 
-def _screen_wage(amount: int, unit: str, settings: Settings) -> None:
-    floor = screening.minimum_wage_fen(unit, settings)
+def _district(lat: float, lng: float, code: str | None) -> str:
+    try:
+        return district_for_point(lat, lng, code)
+    except ValueError as exc:
+        raise field_error("/location/district_code", str(exc)) from exc
+
+
+def _screen_wage(
+    amount: int, unit: str, district_code: str, starts_at: datetime, settings: Settings
+) -> None:
+    # The standard in force on the first working day, in Chongqing (UTC+8).
+    day = (starts_at.astimezone(UTC) + timedelta(hours=8)).date()
+    floor = screening.minimum_wage_fen(unit, district_code, settings, day)
     if floor is not None and amount < floor:
         raise PostingRejected(
-            f"the wage is below Chongqing's legal minimum of {floor} fen per {unit}",
+            f"the wage is below the legal minimum of {floor} fen per {unit} in district "
+            f"{district_code}",
             reason="below_minimum_wage",
             minimum_fen=floor,
             errors=[{"pointer": "/wage/amount", "detail": f"below the legal minimum {floor} fen per {unit}"}],
@@ -135,12 +149,15 @@ async def _find_duplicate(
 
 
 def _set_skills(job: Job, raw_skills: list[str], settings: Settings) -> None:
+    matches = normalise_skills(raw_skills, settings.skill_match_threshold)
+    if len(matches) > MAX_SKILL_ENTRIES:
+        raise field_error("/skills", f"at most {MAX_SKILL_ENTRIES} skills in all")
     job.skills = [
         JobSkill(
             position=i, raw=m.raw, skill_code=m.skill.code if m.skill else None,
             similarity=m.similarity,
         )
-        for i, m in enumerate(normalise_skills(raw_skills, settings.skill_match_threshold))
+        for i, m in enumerate(matches)
     ]
 
 
@@ -169,8 +186,9 @@ async def create_job(
     if data.starts_at < utcnow() - CLOCK_SKEW:
         raise field_error("/starts_at", "a new posting cannot start in the past")
     _screen_text(data.title, data.description)
-    _screen_wage(data.wage.amount, data.wage.unit, settings)
     loc = data.location
+    district_code = _district(loc.lat, loc.lng, loc.district_code)
+    _screen_wage(data.wage.amount, data.wage.unit, district_code, data.starts_at, settings)
     duplicate = await _find_duplicate(
         session, settings, employer.id, data.title, loc.lat, loc.lng, data.starts_at, data.ends_at
     )
@@ -186,7 +204,7 @@ async def create_job(
         employer_id=employer.id, title=data.title, description=data.description,
         employment_type=data.employment_type, headcount=data.headcount,
         lat=loc.lat, lng=loc.lng, address=loc.address,
-        district_code=loc.district_code or nearest_district(loc.lat, loc.lng),
+        district_code=district_code,
         radius_km=data.radius_km, starts_at=data.starts_at, ends_at=data.ends_at,
         shifts=[s.model_dump(mode="json") for s in data.shifts],
         wage_amount=data.wage.amount, wage_unit=data.wage.unit,
@@ -309,10 +327,17 @@ async def patch_job(
     title = data.title if data.title is not None else job.title
     description = data.description if data.description is not None else job.description
     _screen_text(title, description)
-    if data.wage is not None:
-        _screen_wage(data.wage.amount, data.wage.unit, settings)
     starts_at = data.starts_at or job.starts_at
     ends_at = data.ends_at or job.ends_at
+    district_code = job.district_code
+    if data.location is not None:
+        loc = data.location
+        district_code = _district(loc.lat, loc.lng, loc.district_code)
+    if data.wage is not None or data.location is not None:
+        # A move to a first-tier district can put the wage below that district's floor.
+        wage = data.wage
+        _screen_wage(wage.amount if wage else job.wage_amount,
+                     wage.unit if wage else job.wage_unit, district_code, starts_at, settings)
     if ends_at <= starts_at:
         raise field_error("/ends_at", "must be after starts_at")
     if data.starts_at is not None and data.starts_at < utcnow() - CLOCK_SKEW:
@@ -333,7 +358,7 @@ async def patch_job(
     if data.location is not None:
         loc = data.location
         job.lat, job.lng, job.address = loc.lat, loc.lng, loc.address
-        job.district_code = loc.district_code or nearest_district(loc.lat, loc.lng)
+        job.district_code = district_code
     if data.wage is not None:
         job.wage_amount, job.wage_unit = data.wage.amount, data.wage.unit
         job.wage_settlement = data.wage.settlement

@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, Role
 from app.common.etag import check_if_match
+from app.common.geo import district_for_point
 from app.common.patch import apply_patch
-from app.common.problems import Forbidden, NotFound
+from app.common.problems import Forbidden, NotFound, field_error
 from app.events.service import record_event
 from app.markets.models import Market
 from app.markets.schemas import MarketCreate, MarketPatch
@@ -28,8 +29,19 @@ def _event(session: AsyncSession, type_: str, market: Market) -> None:
     )
 
 
+def _check_district(market: Market) -> None:
+    """A market's stated district must agree with its coordinates, when it has them."""
+    if market.lat is None or market.lng is None:
+        return
+    try:
+        district_for_point(market.lat, market.lng, market.district_code)
+    except ValueError as exc:
+        raise field_error("/district_code", str(exc)) from exc
+
+
 async def create_market(session: AsyncSession, principal: Principal, data: MarketCreate) -> Market:
     market = Market(**data.model_dump())
+    _check_district(market)
     session.add(market)
     await session.flush()
     _event(session, "market.created", market)
@@ -75,6 +87,7 @@ async def patch_market(
             )
     check_if_match(if_match, market.id, market.version)
     if apply_patch(market, data, required=REQUIRED):
+        _check_district(market)
         await session.flush()
         _event(session, "market.updated", market)
     return market

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 from sqlalchemy import Row
@@ -22,13 +22,18 @@ from app.matching import lookups, rules
 from app.matching.candidates import jobs_near, workers_near
 from app.matching.keys import UNCODED
 from app.matching.score import COMPONENTS, JobQuery, Scored, WorkerQuery, score_jobs, score_workers
+from app.reference.wages import minimum_wages
 
 
 def _scoring_kw(settings: Settings, radius_km: float | None) -> dict:
     return {
         "weights": settings.match_weights,
         "urgent_factor": settings.match_urgent_distance_factor,
-        "min_hour_fen": float(settings.min_wage_hour_fen),
+        # A worker who named no minimum is assumed to accept the city's lower legal floor.
+        "min_hour_fen": float(
+            settings.min_wage_hour_fen
+            or minimum_wages().floor_fen("hour", None, datetime.now(UTC).date())
+        ),
         "threshold": settings.skill_match_threshold, "radius_km": radius_km,
     }
 

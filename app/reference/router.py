@@ -7,7 +7,15 @@ from fastapi import APIRouter, Query
 
 from app.common.deps import PrincipalDep
 from app.common.problems import NotFound
-from app.reference.schemas import DistrictOut, DistrictPage, SkillOut, SkillPage
+from app.reference.schemas import (
+    DistrictOut,
+    DistrictPage,
+    SkillOut,
+    SkillPage,
+    SubsidyJobTypeOut,
+    SubsidyJobTypePage,
+)
+from app.reference.subsidy_job_types import policy_job_types
 from app.reference.taxonomy import Skill, districts, taxonomy
 
 router = APIRouter(prefix="/v1", tags=["reference"])
@@ -79,3 +87,18 @@ async def get_district(code: str, _principal: PrincipalDep) -> DistrictOut:
     if district is None:
         raise NotFound(f"no district with code {code}")
     return DistrictOut(**asdict(district))
+
+
+@router.get(
+    "/subsidy-job-types", response_model=SubsidyJobTypePage,
+    operation_id="subsidy_job_types_list", summary="Job types of policy measure 五",
+)
+async def list_subsidy_job_types(_principal: PrincipalDep) -> SubsidyJobTypePage:
+    """Any key. The job types policy measure 五 names, in its own words, each with the skills,
+    skill categories or employment forms that count as doing it (one page). Subsidy
+    parameters accept these names as they are written. Refuses nothing but a missing key."""
+    return SubsidyJobTypePage(items=[
+        SubsidyJobTypeOut(name=t.name, skills=sorted(t.skills), categories=sorted(t.categories),
+                          employment_forms=sorted(t.employment_forms))
+        for t in policy_job_types().values()
+    ])

@@ -29,3 +29,15 @@ class SkillPage(BaseModel):
 class DistrictPage(BaseModel):
     items: list[DistrictOut]
     next_cursor: str | None = None
+
+
+class SubsidyJobTypeOut(BaseModel):
+    name: str
+    skills: list[str]
+    categories: list[str]
+    employment_forms: list[str]
+
+
+class SubsidyJobTypePage(BaseModel):
+    items: list[SubsidyJobTypeOut]
+    next_cursor: str | None = None

@@ -6,13 +6,16 @@ Static reference data shipped with the code, so every process holds the same cop
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from rapidfuzz import fuzz, process, utils
 
-from app.common.text import nfkc
+from app.common.text import match_key
+
+_ABILITY = re.compile(r"^(会|能|懂|擅长|熟悉|熟练|精通|可以|可)")
 
 
 @dataclass(frozen=True)
@@ -70,12 +73,21 @@ class Taxonomy:
             for label in (skill.name, *skill.synonyms):
                 self._labels.append(label)
                 self._label_skill.append(skill)
-        self._folded = [utils.default_process(label) for label in self._labels]
-        self._exact = dict(zip(self._labels, self._label_skill, strict=True))
+        self._folded = [utils.default_process(match_key(label)) for label in self._labels]
+        self._exact = {
+            match_key(label): skill
+            for label, skill in zip(self._labels, self._label_skill, strict=True)
+        }
 
     def normalise(self, raw: str, threshold: float) -> SkillMatch:
-        text = nfkc(raw)
+        text = match_key(raw)
         exact = self._exact.get(text)
+        if exact is None:
+            # "会做饭", "能开叉车", "擅长收纳": the skill is what follows the verb of ability.
+            stripped = _ABILITY.sub("", text)
+            if stripped and stripped != text:
+                text = stripped
+                exact = self._exact.get(text)
         if exact is not None:
             return SkillMatch(raw, exact, 100.0)
         best = process.extractOne(
@@ -90,7 +102,7 @@ class Taxonomy:
     def search(self, query: str, limit: int) -> list[tuple[Skill, float]]:
         """Best skills for a query, one row per skill, by its best-scoring label."""
         hits = process.extract(
-            utils.default_process(nfkc(query)), self._folded, scorer=fuzz.WRatio,
+            utils.default_process(match_key(query)), self._folded, scorer=fuzz.WRatio,
             limit=limit * 4, score_cutoff=50,
         )
         seen: dict[str, tuple[Skill, float]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from sqlalchemy import select
@@ -10,10 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.common.etag import check_if_match
 from app.common.problems import Conflict, NotFound, Unprocessable, field_error
+from app.reference.subsidy_job_types import policy_job_type
 from app.reference.taxonomy import taxonomy
 from app.subsidies.models import SubsidyParameters
 from app.subsidies.rules import MissingParameters, YearParameters
 from app.subsidies.schemas import ParametersIn, ParametersPatch
+
+# The policy lists its job types with 、 ("家政服务、个体工商户雇工、…"); "等" ends the list.
+_LIST_SEPARATORS = re.compile(r"[、，,;；]|等$")
 
 
 def known_job_types() -> set[str]:
@@ -22,12 +27,26 @@ def known_job_types() -> set[str]:
 
 
 def _check_job_types(values: list[str], pointer: str) -> list[str]:
+    """Skill codes, categories or the policy's own job types (家政服务、个体工商户雇工 …),
+    several to an entry when the policy's list is pasted as written."""
     known = known_job_types()
+    out = set()
     for i, value in enumerate(values):
-        if value not in known:
-            raise field_error(f"{pointer}/{i}", f"'{value}' is neither a skill code nor a "
-                              "skill category (see GET /v1/skills)")
-    return sorted(set(values))
+        for part in _LIST_SEPARATORS.split(value):
+            part = part.strip()
+            if not part:
+                continue
+            policy = policy_job_type(part)
+            if policy is not None:
+                out.add(policy.name)  # the policy's spelling, whatever width was typed
+            elif part in known:
+                out.add(part)
+            else:
+                raise field_error(
+                    f"{pointer}/{i}", f"'{part}' is neither a job type of policy measure 五 "
+                    "(see GET /v1/subsidy-job-types), a skill code nor a skill category "
+                    "(see GET /v1/skills)")
+    return sorted(out)
 
 
 async def create_parameters(

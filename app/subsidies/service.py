@@ -12,8 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal
 from app.common.problems import NotFound, field_error
 from app.config import Settings
+from app.employers.models import Employer
 from app.engagements.models import Engagement
 from app.jobs.models import JobSkill
+from app.reference.subsidy_job_types import (
+    INDIVIDUAL_BUSINESS_EMPLOYEE,
+    INDIVIDUAL_BUSINESS_PREFIX,
+    policy_job_type,
+    policy_types_for,
+)
 from app.reference.taxonomy import taxonomy
 from app.subsidies import rules
 from app.subsidies.months import month_text, parse_month
@@ -27,25 +34,30 @@ WORKED_STATUSES = ("hired", "checked_in", "checked_out", "completed", "paid")
 CHUNK = 5000  # ids per IN (...) list: well inside both backends' parameter limits
 
 
-def with_categories(codes: Iterable[str]) -> frozenset[str]:
-    """Skill codes plus their categories, so parameters may name either."""
+def with_categories(codes: Iterable[str], forms: Iterable[str] = ()) -> frozenset[str]:
+    """Skill codes plus their categories and the policy job types they count for, so
+    parameters may name any of them."""
     by_code = taxonomy().by_code
-    out = set(codes)
-    out |= {by_code[c].category for c in codes if c in by_code}
-    return frozenset(out)
+    codes = set(codes)
+    out = codes | {by_code[c].category for c in codes if c in by_code}
+    return frozenset(out | policy_types_for(out, forms))
 
 
 def _inline_job_types(values: list[str], settings: Settings) -> frozenset[str]:
     known = known_job_types()
-    codes = []
+    codes, named = [], set()
     for value in values:
+        policy = policy_job_type(value)
+        if policy is not None:
+            named.add(policy.name)  # the caller states the policy's job type itself
+            continue
         if value in known:
             codes.append(value)
             continue
         match = taxonomy().normalise(value, settings.skill_match_threshold)
         if match.skill is not None:
             codes.append(match.skill.code)
-    return with_categories(codes)
+    return with_categories(codes) | named
 
 
 def inline_facts(facts: FactsIn, female_age: int, settings: Settings) -> rules.WorkerFacts:
@@ -77,6 +89,15 @@ async def workers_facts(
         )
         for worker_id, code in worked:
             kinds[worker_id].add(code)
+        # Work for an individual business (credit code 92…) counts as 个体工商户雇工.
+        forms: dict[int, set[str]] = defaultdict(set)
+        for worker_id in await session.scalars(
+            select(Engagement.worker_id).distinct()
+            .join(Employer, Employer.id == Engagement.employer_id)
+            .where(Engagement.worker_id.in_(chunk), Engagement.status.in_(WORKED_STATUSES),
+                   Employer.credit_code.like(INDIVIDUAL_BUSINESS_PREFIX + "%"))
+        ):
+            forms[worker_id].add(INDIVIDUAL_BUSINESS_EMPLOYEE)
         rows = await session.execute(
             select(Worker.id, Worker.birth_date, Worker.gender, Worker.target_groups,
                    Worker.hukou_chongqing, Worker.registered_unemployed_date,
@@ -91,7 +112,7 @@ async def workers_facts(
                 target_groups=frozenset(r.target_groups or ()),
                 hukou_chongqing=r.hukou_chongqing,
                 registered_unemployed_date=r.registered_unemployed_date,
-                graduation_date=r.graduation_date, job_types=with_categories(codes),
+                graduation_date=r.graduation_date, job_types=with_categories(codes, forms[r.id]),
             ), manages(principal, r))
     return out
 

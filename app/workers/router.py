@@ -13,7 +13,7 @@ from app.common.etag import etag_of
 from app.common.pagination import Page, PageParams, page_of, page_params
 from app.common.privacy import mask_phone
 from app.common.schemas import IdPath
-from app.reference.skills import skill_view
+from app.reference.skills import skill_view, unrecognised
 from app.workers import service
 from app.workers.models import Worker
 from app.workers.schemas import WorkerCreate, WorkerOut, WorkerPatch
@@ -42,6 +42,7 @@ async def worker_out(session: AsyncSession, principal: Principal, worker: Worker
             {**skill_view(s.raw, s.skill_code, s.similarity), "years": s.years}
             for s in worker.skills
         ],
+        unrecognised_skills=unrecognised(worker.skills),
         certificates=worker.certificates,
         home_location={
             "lat": round(worker.home_lat, coarse), "lng": round(worker.home_lng, coarse),

@@ -155,6 +155,10 @@ class WorkerOut(BaseModel):
     birth_date: date | None = Field(description="Only to the worker, its market and admins")
     gender: Gender
     skills: list[WorkerSkillOut]
+    unrecognised_skills: list[str] = Field(
+        description="Skill entries outside the taxonomy (they match only the same text): "
+        "ask the person what they meant"
+    )
     certificates: list[str]
     home_location: HomeLocationOut
     max_travel_km: float

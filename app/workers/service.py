@@ -11,14 +11,14 @@ from sqlalchemy.orm import selectinload
 from app.auth.principal import Principal, Role
 from app.auth.service import bind_worker_key
 from app.common.etag import check_if_match
-from app.common.geo import nearest_district
+from app.common.geo import district_for_point
 from app.common.problems import Conflict, Forbidden, NotFound, field_error
 from app.config import Settings
 from app.db import utcnow
 from app.engagements.models import Engagement
 from app.events.service import record_event
 from app.matching.index import index_worker
-from app.reference.skills import normalise_skills
+from app.reference.skills import MAX_SKILL_ENTRIES, normalise_skill_entries, normalise_skills
 from app.workers.models import Worker, WorkerSkill
 from app.workers.schemas import SkillIn, WorkerCreate, WorkerPatch
 
@@ -75,15 +75,23 @@ async def get_worker(session: AsyncSession, principal: Principal, worker_id: int
 
 
 def _skills(items: list[SkillIn], settings: Settings) -> list[WorkerSkill]:
-    years = {item.name: item.years for item in items}
-    matches = normalise_skills([item.name for item in items], settings.skill_match_threshold)
+    entries = normalise_skill_entries([item.name for item in items], settings.skill_match_threshold)
+    if len(entries) > MAX_SKILL_ENTRIES:
+        raise field_error("/skills", f"at most {MAX_SKILL_ENTRIES} skills in all")
     return [
         WorkerSkill(
             position=i, raw=m.raw, skill_code=m.skill.code if m.skill else None,
-            similarity=m.similarity, years=years.get(m.raw),
+            similarity=m.similarity, years=items[source].years,
         )
-        for i, m in enumerate(matches)
+        for i, (m, source) in enumerate(entries)
     ]
+
+
+def _district(lat: float, lng: float, code: str | None) -> str:
+    try:
+        return district_for_point(lat, lng, code)
+    except ValueError as exc:
+        raise field_error("/home_location/district_code", str(exc)) from exc
 
 
 def _occupation_code(occupation: str | None, settings: Settings) -> str | None:
@@ -123,7 +131,7 @@ async def create_worker(
             [w.model_dump() for w in data.availability] if data.availability is not None else None
         ),
         home_lat=lat, home_lng=lng,
-        district_code=home.district_code or nearest_district(lat, lng),
+        district_code=_district(lat, lng, home.district_code),
         min_wage_amount=data.min_wage.amount if data.min_wage else None,
         min_wage_unit=data.min_wage.unit if data.min_wage else None,
         registered_by_market_id=principal.subject_id if principal.role is Role.market else None,
@@ -207,9 +215,7 @@ async def patch_worker(
         home = data.home_location
         worker.home_lat = round(home.lat, HOME_DECIMALS)
         worker.home_lng = round(home.lng, HOME_DECIMALS)
-        worker.district_code = home.district_code or nearest_district(
-            worker.home_lat, worker.home_lng
-        )
+        worker.district_code = _district(worker.home_lat, worker.home_lng, home.district_code)
     if "min_wage" in changes:
         worker.min_wage_amount = data.min_wage.amount if data.min_wage else None
         worker.min_wage_unit = data.min_wage.unit if data.min_wage else None
