@@ -10,10 +10,10 @@ from app.auth.principal import Principal, Role
 from app.common.etag import check_if_match
 from app.common.patch import apply_patch
 from app.common.problems import Conflict, Forbidden, NotFound
+from app.config import Settings
 from app.db import utcnow
 from app.employers.models import Employer
 from app.employers.schemas import EmployerCreate, EmployerPatch, VerificationIn
-from app.config import Settings
 from app.events.service import record_event
 from app.jobs.service import release_held_postings
 

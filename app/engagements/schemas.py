@@ -225,9 +225,15 @@ class WagesOut(BaseModel):
     terms: WageTerms | None
     due_fen: int = Field(description="Provisional until the hours are confirmed")
     paid_fen: int
-    outstanding_fen: int
+    outstanding_fen: int = Field(description="Unpaid, including any disputed_fen")
+    disputed_fen: int = Field(
+        description="Part of the worker's claimed wages an open hours dispute contests"
+    )
     due_date: date | None
-    payment_status: str
+    payment_status: str = Field(
+        description="nothing_due | unpaid | partially_paid | paid | disputed (all but the "
+        "contested part paid; never paid while a dispute is open)"
+    )
     days_overdue: int
 
 
@@ -272,7 +278,8 @@ class ArrearsItem(BaseModel):
     due_date: date
     due_fen: int
     paid_fen: int
-    outstanding_fen: int
+    outstanding_fen: int = Field(description="Unpaid, including any disputed_fen")
+    disputed_fen: int
     days_overdue: int
 
 
@@ -304,6 +311,7 @@ class WorkRecord(BaseModel):
     due_fen: int
     paid_fen: int
     outstanding_fen: int
+    disputed_fen: int
     due_date: date | None
     payment_status: str
 
