@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     urgent_offer_ttl_minutes: int = Field(default=60, ge=1)  # 即时快招: answer within the hour
     check_in_flag_distance_m: float = Field(default=500.0, gt=0)
     check_in_early_minutes: int = Field(default=120, ge=0)
+    # A check-out must count at least this much work from the later of check-in and shift start.
+    check_out_min_minutes: int = Field(default=5, ge=1)
     no_show_grace_minutes: int = Field(default=60, ge=0)
     late_cancellation_hours: float = Field(default=4.0, ge=0)
     # Due dates by settlement, in Asia/Shanghai days. 日结: the day worked + N days; 周结: the

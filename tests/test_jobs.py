@@ -1,6 +1,7 @@
 from sqlalchemy import func, select
 
 from app.events.models import Event
+from app.jobs.models import Job
 from app.jobs.screening import find_fee_request
 from tests.conftest import auth, in_days, job_body, unique
 
@@ -205,3 +206,54 @@ async def test_expire_sweep_moves_ended_jobs(app, world):
         count = await session.scalar(select(func.count()).select_from(Job).where(
             Job.status == "open", Job.ends_at <= datetime.now(UTC)))
         assert count == 0
+
+
+async def test_verifying_the_employer_publishes_its_held_postings_after_screening(
+    client, world, app
+):
+    admin = auth(await world.admin())
+    employer_id, key = await world.employer(verified=False)
+    good = await world.job(key, title=f"小时工保洁{unique()}")
+    bad = await world.job(key, title=f"仓库分拣{unique()}",
+                          location={"lat": 29.60, "lng": 106.50, "address": "江北区某仓库",
+                                    "district_code": "500105"})
+    assert good["status"] == bad["status"] == "pending_review"
+    # The screening rules changed while it waited: the held text now asks for a deposit.
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            Job.__table__.update().where(Job.id == bad["id"])
+            .values(description="入职需交押金200元。")
+        )
+        await session.commit()
+    r = await client.post(f"/v1/employers/{employer_id}/verification",
+                          json={"status": "verified"}, headers=admin)
+    assert r.status_code == 200, r.text
+    r = await client.get(f"/v1/jobs/{good['id']}", headers=auth(key))
+    assert r.json()["status"] == "open" and r.json()["published_at"], r.text
+    r = await client.get(f"/v1/jobs/{bad['id']}", headers=auth(key))
+    assert r.json()["status"] == "rejected", r.text
+    assert "fee_requested" in r.json()["review_note"] and "押金" in r.json()["review_note"]
+    async with app.state.sessionmaker() as session:
+        types = {
+            row.resource_id: row.type for row in await session.execute(
+                select(Event.resource_id, Event.type).where(
+                    Event.resource_type == "job", Event.resource_id.in_([good["id"], bad["id"]]),
+                    Event.type.in_(("job.approved", "job.rejected")),
+                )
+            )
+        }
+    assert types == {good["id"]: "job.approved", bad["id"]: "job.rejected"}
+    # A worker sees the published one now.
+    worker_key = (await world.worker())[1]
+    assert (await client.get(f"/v1/jobs/{good['id']}", headers=auth(worker_key))).status_code == 200
+
+
+async def test_rejecting_the_employer_rejects_its_held_postings(client, world):
+    employer_id, key = await world.employer(verified=False)
+    job = await world.job(key)
+    r = await client.post(f"/v1/employers/{employer_id}/verification",
+                          json={"status": "rejected", "note": "营业执照无效"},
+                          headers=auth(await world.admin()))
+    assert r.status_code == 200, r.text
+    r = await client.get(f"/v1/jobs/{job['id']}", headers=auth(key))
+    assert r.json()["status"] == "rejected" and "employer_rejected" in r.json()["review_note"]

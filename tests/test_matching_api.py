@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 from app.auth.principal import Role
+from app.matching.explain import SHOWN_SUM_TOLERANCE
 from tests.conftest import auth, in_days
 
 # A point of our own, far from every other test's workers and jobs (Wanzhou).
@@ -33,9 +32,12 @@ async def test_job_matches_explained_and_fresh(world, client):
     assert mine, items  # created in the previous request, matchable now
     item = mine[0]
     assert item["worker"]["phone"] == "139****5678"
-    assert item["matched_skills"] == ["保洁"] and item["missing_skills"] == []
+    # The taxonomy's name for 保洁.
+    assert item["matched_skills"] == ["保洁员"] and item["missing_skills"] == []
+    # Score from the unrounded values, rounded; the shown values agree within the bound.
     total = sum(item["weights"][k] * item["components"][k] for k in item["components"])
-    assert math.isclose(total, item["score"], abs_tol=1e-9)
+    assert abs(total - item["score"]) <= SHOWN_SUM_TOLERANCE
+    assert item["score"] == round(item["score"], 4)
     assert all(0 <= v <= 1 for v in item["components"].values())
     assert 1.0 < item["distance_km"] < 1.2
 

@@ -190,12 +190,13 @@ async def test_overview_matches_recomputation(client, app, data, extra):
             g: sum(g in (w.target_groups or []) for w in ws) for g in GROUPS}
     by_job = {j.id: j for j in db["jobs"]}
     owed = [e for e in db["engagements"] if e.status in OWING_STATUSES and e.due_date
-            and e.due_date < TODAY and e.paid_fen < e.pay_due_fen
+            and e.due_date < TODAY and e.paid_fen < e.pay_due_fen + e.disputed_fen
             and extra.get("district_code") in (None, by_job[e.job_id].district_code)
             and extra.get("employment_type") in (None, by_job[e.job_id].employment_type)
             and (extra.get("skill") is None or (e.job_id, extra["skill"]) in set(db["job_skills"]))]
     assert body["arrears"]["engagements"] == len(owed)
-    assert body["arrears"]["outstanding_fen"] == sum(e.pay_due_fen - e.paid_fen for e in owed)
+    assert body["arrears"]["outstanding_fen"] == sum(
+        e.pay_due_fen + e.disputed_fen - e.paid_fen for e in owed)
 
 
 @pytest.mark.parametrize("interval", ["day", "week"])

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query, Response
 
 from app.auth.principal import Principal, Role
-from app.common.deps import SessionDep, require
+from app.common.deps import SessionDep, SettingsDep, require
 from app.common.etag import etag_of
 from app.common.pagination import Page, PageParams, page_of, page_params
 from app.common.privacy import mask_phone
@@ -119,14 +119,18 @@ async def verify_employer(
     employer_id: IdPath,
     body: VerificationIn,
     session: SessionDep,
+    settings: SettingsDep,
     response: Response,
     principal: Principal = require("employers:verify"),
 ) -> EmployerOut:
-    """A market records the outcome of checking the employer's licence.
+    """A market records the outcome of checking the employer's licence. Its postings waiting
+    in review follow the decision: on `verified` each is screened again (fees, minimum wage,
+    duplicates) and published, or rejected with the screening reason in `review_note`; on
+    `rejected` each is rejected.
 
     Callers: admin, any market. Refuses: employers, inspectors, partners and workers (403); an
     employer already verified (409).
     """
-    employer = await service.verify_employer(session, principal, employer_id, body)
+    employer = await service.verify_employer(session, principal, employer_id, body, settings)
     response.headers["ETag"] = etag_of(employer.id, employer.version)
     return employer_out(employer, principal)

@@ -10,10 +10,12 @@ from app.auth.principal import Principal, Role
 from app.common.etag import check_if_match
 from app.common.patch import apply_patch
 from app.common.problems import Conflict, Forbidden, NotFound
+from app.config import Settings
 from app.db import utcnow
 from app.employers.models import Employer
 from app.employers.schemas import EmployerCreate, EmployerPatch, VerificationIn
 from app.events.service import record_event
+from app.jobs.service import release_held_postings
 
 
 def can_see_employer(principal: Principal, employer: Employer) -> bool:
@@ -94,8 +96,11 @@ async def patch_employer(
 
 
 async def verify_employer(
-    session: AsyncSession, principal: Principal, employer_id: int, data: VerificationIn
+    session: AsyncSession, principal: Principal, employer_id: int, data: VerificationIn,
+    settings: Settings,
 ) -> Employer:
+    """Records the decision; the employer's postings waiting in review follow it (approved
+    after screening them again, or rejected), each with its job.approved/job.rejected event."""
     employer = await get_employer(session, principal, employer_id)
     employer.verification_status = data.status
     employer.verification_note = data.note
@@ -106,4 +111,5 @@ async def verify_employer(
         session, f"employer.{data.status}", resource_type="employer", resource_id=employer.id,
         data={"id": employer.id, "verification_status": data.status}, employer_id=employer.id,
     )
+    await release_held_postings(session, employer, settings)
     return employer

@@ -26,7 +26,8 @@ from app.jobs.filters import job_conditions
 from app.jobs.models import Job
 from app.workers.models import Worker
 
-OUTSTANDING = Engagement.pay_due_fen - Engagement.paid_fen
+# A dispute does not hide wages: the contested part stays outstanding until it is settled.
+OUTSTANDING = Engagement.pay_due_fen + Engagement.disputed_fen - Engagement.paid_fen
 
 
 def arrears_conditions(today: date) -> list[ColumnElement[bool]]:
@@ -34,7 +35,7 @@ def arrears_conditions(today: date) -> list[ColumnElement[bool]]:
     return [
         Engagement.status.in_(OWING_STATUSES),
         Engagement.due_date < today,
-        Engagement.paid_fen < Engagement.pay_due_fen,
+        Engagement.paid_fen < Engagement.pay_due_fen + Engagement.disputed_fen,
     ]
 
 
@@ -78,6 +79,7 @@ async def list_arrears(
             Engagement.employer_id, Employer.name.label("employer_name"), Engagement.worker_id,
             Worker.name.label("worker_name"), Engagement.status, Engagement.wage_settlement,
             Engagement.due_date, Engagement.pay_due_fen, Engagement.paid_fen,
+            Engagement.disputed_fen,
         )
         .join(Job, Job.id == Engagement.job_id)
         .join(Employer, Employer.id == Engagement.employer_id)
@@ -93,7 +95,8 @@ async def list_arrears(
             employer_name=r.employer_name, worker_id=r.worker_id, worker_name=r.worker_name,
             status=r.status, settlement=r.wage_settlement, due_date=r.due_date,
             due_fen=r.pay_due_fen, paid_fen=r.paid_fen,
-            outstanding_fen=r.pay_due_fen - r.paid_fen,
+            outstanding_fen=pay.outstanding_fen(r.pay_due_fen, r.paid_fen, r.disputed_fen),
+            disputed_fen=r.disputed_fen,
             days_overdue=pay.days_overdue(r.due_date, today),
         )
         for r in await session.execute(stmt)
@@ -169,7 +172,8 @@ async def flag_overdue_wages(
                 "engagement_id": e.id, "job_id": e.job_id, "employer_id": e.employer_id,
                 "worker_id": e.worker_id, "district_code": district,
                 "due_date": e.due_date.isoformat(), "due_fen": e.pay_due_fen,
-                "paid_fen": e.paid_fen, "outstanding_fen": e.pay_due_fen - e.paid_fen,
+                "paid_fen": e.paid_fen, "disputed_fen": e.disputed_fen,
+                "outstanding_fen": pay.outstanding_fen(e.pay_due_fen, e.paid_fen, e.disputed_fen),
                 "days_overdue": pay.days_overdue(e.due_date, today),
             },
             employer_id=e.employer_id, worker_id=e.worker_id,

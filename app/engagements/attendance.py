@@ -17,6 +17,7 @@ from app.engagements.models import Engagement, HoursDispute
 from app.engagements.records import refresh_reliability
 from app.engagements.schemas import AttendanceIn, CheckOutIn, HoursIn, ResolutionIn
 from app.engagements.service import CLOCK_SKEW, locked_engagement, settle_if_paid
+from app.matching.rules import job_shifts
 
 BACKFILL_LIMIT = timedelta(hours=24)  # an offline app may report attendance this late
 def _reported_time(at: datetime | None, now: datetime, pointer: str = "/at") -> datetime:
@@ -87,11 +88,22 @@ async def check_out(
     e, to, at = await _attendance(session, principal, engagement_id, "check_out", data, now)
     if at < e.checked_in_at:
         raise field_error("/at", "a check-out cannot come before the check-in")
+    start = pay.work_start(e.checked_in_at, job_shifts(e.starts_at, e.ends_at, e.job.shifts))
+    if at <= start:
+        raise field_error(
+            "/at", f"a check-out cannot come before the work starts ({start.isoformat()})"
+        )
+    minutes = int((at - start).total_seconds() // 60)
+    if minutes < settings.check_out_min_minutes:
+        raise field_error(
+            "/at", f"a check-out must come at least {settings.check_out_min_minutes} minutes "
+            f"after the work starts ({start.isoformat()})",
+        )
     if e.wage_unit == "piece" and data.pieces is None:
         raise field_error("/pieces", "piece-rate work reports the pieces done at check-out")
     e.status, e.checked_out_at = to, at
     _place(e, "check_out", data, settings)
-    e.worked_minutes = int((at - e.checked_in_at).total_seconds() // 60)
+    e.worked_minutes = minutes
     e.reported_pieces = data.pieces
     e.hours_status = "pending"
     e.pay_due_fen = _provisional_due(e, e.worked_minutes, e.reported_pieces)
@@ -119,6 +131,7 @@ async def _complete(
     e.status = states.target("confirm_hours", e.status)
     e.hours_status, e.completed_at = "confirmed", now
     e.confirmed_minutes, e.confirmed_pieces = minutes, pieces
+    e.disputed_fen = 0
     e.pay_due_fen = pay.pay_due(e.wage_unit, e.wage_amount, minutes, pieces)
     await session.flush()
     engagement_event(
@@ -161,6 +174,9 @@ async def review_hours(
     e.hours_status = "disputed"
     # Until resolved, what the employer itself accepts is owed (and can fall into arrears).
     e.pay_due_fen = _provisional_due(e, minutes, pieces)
+    e.disputed_fen = max(
+        0, _provisional_due(e, e.worked_minutes, e.reported_pieces) - e.pay_due_fen
+    )
     await session.flush()
     engagement_event(
         session, "engagement.hours_disputed", e, dispute_id=dispute.id,

@@ -80,6 +80,9 @@ class Engagement(Timestamped, Base):
     # Wages: what is due (provisional until the hours are confirmed), what has been paid.
     pay_due_fen: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     paid_fen: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # While an hours dispute is open: what the worker's attendance claims beyond the employer's
+    # figure. Still owed until the dispute is resolved, so it stays visible as outstanding.
+    disputed_fen: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     due_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -87,11 +87,32 @@ def days_overdue(due: date, today: date) -> int:
     return max(0, (today - due).days)
 
 
-def payment_status(pay_due_fen: int, paid_fen: int) -> str:
-    if pay_due_fen <= 0:
+def outstanding_fen(pay_due_fen: int, paid_fen: int, disputed_fen: int = 0) -> int:
+    """Unpaid wages, counting the part an open dispute contests: not settled is not paid."""
+    return max(0, pay_due_fen + disputed_fen - paid_fen)
+
+
+def payment_status(
+    pay_due_fen: int, paid_fen: int, disputed_fen: int = 0, in_dispute: bool = False
+) -> str:
+    """`disputed` when the hours are under an open dispute and everything but the contested
+    part is paid: never `paid` before the dispute is settled."""
+    if in_dispute and paid_fen >= pay_due_fen:
+        return "disputed"
+    total = pay_due_fen + disputed_fen
+    if total <= 0:
         return "nothing_due"
     if paid_fen <= 0:
         return "unpaid"
-    if paid_fen < pay_due_fen:
+    if paid_fen < total:
         return "partially_paid"
     return "paid"
+
+
+def work_start(checked_in_at: datetime, shifts: list[tuple[datetime, datetime]]) -> datetime:
+    """When paid time begins: the later of the check-in and the start of the shift it is for
+    (the first shift not yet over). An early arrival is welcome but not paid."""
+    for start, end in sorted(shifts):
+        if end > checked_in_at:
+            return max(checked_in_at, start)
+    return checked_in_at

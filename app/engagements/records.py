@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -38,7 +38,11 @@ async def _ratings(session: AsyncSession, rater: str, column, subject_id: int) -
 async def worker_record(session: AsyncSession, worker_id: int) -> scoring.WorkerRecord:
     completed, no_shows, late = (await session.execute(
         select(
-            _count(Engagement.status.in_(DONE)),
+            # A completion with no time or pieces confirmed is no evidence of turning up.
+            _count(and_(Engagement.status.in_(DONE), or_(
+                func.coalesce(Engagement.confirmed_minutes, 0) > 0,
+                func.coalesce(Engagement.confirmed_pieces, 0) > 0,
+            ))),
             _count(Engagement.status == "no_show"),
             _count(and_(Engagement.status == "cancelled_by_worker", Engagement.late_cancellation)),
         ).where(Engagement.worker_id == worker_id)

@@ -18,7 +18,7 @@ from app.engagements.schemas import (
     ReliabilityOut,
     WorkRecord,
 )
-from app.engagements.views import outstanding, wage_terms
+from app.engagements.views import outstanding, payment_status, wage_terms
 
 router = APIRouter()
 
@@ -89,8 +89,8 @@ async def work_records(
             checked_in_at=e.checked_in_at, checked_out_at=e.checked_out_at,
             hours=round(minutes / 60, 2) if minutes is not None else None, pieces=pieces,
             wage=wage_terms(e), due_fen=e.pay_due_fen, paid_fen=e.paid_fen,
-            outstanding_fen=outstanding(e), due_date=e.due_date,
-            payment_status=pay.payment_status(e.pay_due_fen, e.paid_fen),
+            outstanding_fen=outstanding(e), disputed_fen=e.disputed_fen, due_date=e.due_date,
+            payment_status=payment_status(e),
         ))
     return Page(items=items, next_cursor=cursor)
 

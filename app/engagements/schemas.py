@@ -21,7 +21,7 @@ EngagementStatus = Literal[
     "hired", "checked_in", "checked_out", "completed", "paid", "cancelled_by_worker",
     "cancelled_by_employer", "no_show",
 ]
-PaymentStatus = Literal["nothing_due", "unpaid", "partially_paid", "paid"]
+PaymentStatus = Literal["nothing_due", "unpaid", "partially_paid", "paid", "disputed"]
 PaymentMethod = Literal["bank_transfer", "wechat", "alipay", "cash", "other"]
 Note = Text(500, min_length=0)
 MAX_MINUTES = 366 * 24 * 60
@@ -226,9 +226,15 @@ class WagesOut(BaseModel):
     terms: WageTerms | None
     due_fen: int = Field(description="Provisional until the hours are confirmed")
     paid_fen: int
-    outstanding_fen: int
+    outstanding_fen: int = Field(description="Unpaid, including any disputed_fen")
+    disputed_fen: int = Field(
+        description="Part of the worker's claimed wages an open hours dispute contests"
+    )
     due_date: date | None
-    payment_status: PaymentStatus
+    payment_status: PaymentStatus = Field(
+        description="never `paid` while an hours dispute is open: `disputed` when all but the "
+        "contested part is paid"
+    )
     days_overdue: int
 
 
@@ -273,7 +279,8 @@ class ArrearsItem(BaseModel):
     due_date: date
     due_fen: int
     paid_fen: int
-    outstanding_fen: int
+    outstanding_fen: int = Field(description="Unpaid, including any disputed_fen")
+    disputed_fen: int
     days_overdue: int
 
 
@@ -305,6 +312,7 @@ class WorkRecord(BaseModel):
     due_fen: int
     paid_fen: int
     outstanding_fen: int
+    disputed_fen: int
     due_date: date | None
     payment_status: PaymentStatus
 

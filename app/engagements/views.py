@@ -87,7 +87,13 @@ def wage_terms(e: Engagement) -> WageTerms | None:
 
 
 def outstanding(e: Engagement) -> int:
-    return max(0, e.pay_due_fen - e.paid_fen)
+    return pay.outstanding_fen(e.pay_due_fen, e.paid_fen, e.disputed_fen)
+
+
+def payment_status(e: Engagement) -> str:
+    return pay.payment_status(
+        e.pay_due_fen, e.paid_fen, e.disputed_fen, in_dispute=e.hours_status == "disputed"
+    )
 
 
 def overdue_days(e: Engagement, today: date) -> int:
@@ -119,8 +125,8 @@ def engagement_out(e: Engagement, now: datetime) -> EngagementOut:
         completed_at=e.completed_at,
         wages=WagesOut(
             terms=wage_terms(e), due_fen=e.pay_due_fen, paid_fen=e.paid_fen,
-            outstanding_fen=outstanding(e), due_date=e.due_date,
-            payment_status=pay.payment_status(e.pay_due_fen, e.paid_fen),
+            outstanding_fen=outstanding(e), disputed_fen=e.disputed_fen, due_date=e.due_date,
+            payment_status=payment_status(e),
             days_overdue=overdue_days(e, today),
         ),
         cancelled_at=e.cancelled_at, cancel_reason=e.cancel_reason,

@@ -429,17 +429,56 @@ async def review_job(
             f"only pending_review postings are reviewed; this one is {job.status}",
             slug="illegal-transition", current_status=job.status,
         )
-    job.review_note = data.note
-    if data.decision == "approve":
+    await _decide(session, job, data.decision == "approve", data.note)
+    return job
+
+
+async def _decide(session: AsyncSession, job: Job, approve: bool, note: str | None) -> None:
+    job.review_note = note
+    if approve:
         job.status, job.published_at = "open", utcnow()
-        event = "job.approved"
     else:
         job.status, job.closed_at = "rejected", utcnow()
-        event = "job.rejected"
     await session.flush()
     await index_job(session, job)
-    _emit(session, event, job)
-    return job
+    _emit(session, "job.approved" if approve else "job.rejected", job)
+
+
+async def _screening_failure(session: AsyncSession, job: Job, settings: Settings) -> str | None:
+    """Why a held posting would be refused if it were posted now, or None. Screening rules
+    and the minimum wage may have changed while it waited."""
+    try:
+        _screen_text(job.title, job.description)
+        _screen_wage(job.wage_amount, job.wage_unit, settings)
+    except PostingRejected as exc:
+        return f"{exc.extra.get('reason', 'screening')}: {exc.detail}"
+    duplicate = await _find_duplicate(
+        session, settings, job.employer_id, job.title, job.lat, job.lng, job.starts_at,
+        job.ends_at, exclude_id=job.id,
+    )
+    if duplicate is not None:
+        return f"duplicate_posting: the employer already has a posting like this one (job {duplicate})"
+    return None
+
+
+async def release_held_postings(
+    session: AsyncSession, employer: Employer, settings: Settings
+) -> list[Job]:
+    """After an employer's verification is decided, its postings waiting in review follow it:
+    verified → each is screened again and approved, or rejected with the screening reason;
+    rejected → each is rejected. Oldest first, so of two near-duplicates the older wins."""
+    held = list(await session.scalars(
+        _load_job().where(Job.employer_id == employer.id, Job.status == "pending_review")
+        .order_by(Job.id).with_for_update()
+    ))
+    for job in held:
+        if employer.verification_status == "verified":
+            failure = await _screening_failure(session, job, settings)
+            note = None if failure is None else f"screening on verification: {failure}"[:500]
+            await _decide(session, job, failure is None, note)
+        else:
+            await _decide(session, job, False, "employer_rejected: the employer failed verification")
+    return held
 
 
 async def expire_ended_jobs(session: AsyncSession) -> int:

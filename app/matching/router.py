@@ -8,10 +8,9 @@ from fastapi import APIRouter, Query
 
 from app.auth.principal import Principal, Role
 from app.common.deps import SessionDep, SettingsDep, require
-from app.common.pagination import Page
 from app.common.schemas import IdPath
-from app.matching import service, staffing
-from app.matching.schemas import JobMatch, StaffingPlanIn, StaffingPlanOut, WorkerMatch
+from app.matching import diagnosis, explain, service, staffing
+from app.matching.schemas import JobMatchPage, StaffingPlanIn, StaffingPlanOut, WorkerMatchPage
 
 router = APIRouter(tags=["matching"])
 
@@ -24,7 +23,7 @@ Radius = Annotated[
 
 
 @router.get(
-    "/v1/jobs/{job_id}/matches", response_model=Page[WorkerMatch],
+    "/v1/jobs/{job_id}/matches", response_model=WorkerMatchPage,
     operation_id="job_matches_list", summary="Match workers to a job",
 )
 async def job_matches(
@@ -34,19 +33,27 @@ async def job_matches(
 ) -> dict:
     """Workers for a job, best first (ties by id): the job's employer, its market, admins.
 
+    Each match explains itself (rounded figures, a reason per component); an empty first page
+    says why in `empty_reason`.
+
     Callers: admin, the employer concerned. Refuses: another employer's job (404); other roles
     (403); bad radius or cursor (422).
     """
     items, next_cursor = await service.job_matches(
         session, principal, job_id, settings, limit=limit, cursor=cursor, radius_km=radius_km
     )
+    threshold = settings.skill_match_threshold
+    empty = None
+    if not items and cursor is None:
+        empty = await diagnosis.why_no_workers(session, job_id, threshold, radius_km)
     # A plain dict: FastAPI validates it against response_model once (a model instance would
     # be dumped and validated again).
-    return {"items": items, "next_cursor": next_cursor}
+    return {"items": [explain.present(i, threshold) for i in items], "next_cursor": next_cursor,
+            "empty_reason": empty}
 
 
 @router.get(
-    "/v1/workers/{worker_id}/matches", response_model=Page[JobMatch],
+    "/v1/workers/{worker_id}/matches", response_model=JobMatchPage,
     operation_id="worker_matches_list", summary="Match jobs to a worker",
 )
 async def worker_matches(
@@ -54,7 +61,8 @@ async def worker_matches(
     limit: Limit = 20, cursor: Cursor = None, radius_km: Radius = None,
     principal: Principal = require("matches:read", Role.worker),
 ) -> dict:
-    """Open jobs for a worker, best first (ties by id): the worker itself and admins.
+    """Open jobs for a worker, best first (ties by id): the worker itself and admins. Explained
+    like a job's matches; an empty first page says why in `empty_reason`.
 
     Callers: admin, the worker concerned. Refuses: other workers (404); every role but admin and
     worker (403); bad radius or cursor (422).
@@ -62,7 +70,12 @@ async def worker_matches(
     items, next_cursor = await service.worker_matches(
         session, principal, worker_id, settings, limit=limit, cursor=cursor, radius_km=radius_km
     )
-    return {"items": items, "next_cursor": next_cursor}
+    threshold = settings.skill_match_threshold
+    empty = None
+    if not items and cursor is None:
+        empty = await diagnosis.why_no_jobs(session, worker_id, threshold, radius_km)
+    return {"items": [explain.present(i, threshold) for i in items], "next_cursor": next_cursor,
+            "empty_reason": empty}
 
 
 @router.post(
