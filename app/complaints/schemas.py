@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from app.common.schemas import Id, StrictModel
+from app.common.text import Text
+
+ComplaintCategory = Literal["fees_asked", "wage_arrears", "discrimination", "fake_posting",
+                            "subcontracting", "other"]
+ComplaintSubjectType = Literal["job", "employer", "engagement"]
+ComplaintStatus = Literal["open", "assigned", "substantiated", "unsubstantiated"]
+ComplaintOutcome = Literal["substantiated", "unsubstantiated"]
+
+
+class ComplaintSubject(StrictModel):
+    type: ComplaintSubjectType
+    id: Id
+
+
+class ComplaintCreate(StrictModel):
+    subject: ComplaintSubject
+    category: ComplaintCategory = Field(
+        description="fees_asked 收费/押金 · wage_arrears 欠薪 · discrimination 歧视 · "
+        "fake_posting 虚假招聘 · subcontracting 转包 · other"
+    )
+    description: Text(2000)
+
+
+class ComplaintAssignmentIn(StrictModel):
+    market_id: Id | None = None
+    inspector_key_id: Id | None = Field(default=None, description="An inspector's API key id")
+
+
+class ComplaintDecisionIn(StrictModel):
+    outcome: ComplaintOutcome
+    note: Text(1000)
+    suspend_posting: bool = Field(
+        default=False, description="Substantiated only: take the posting complained of off the market"
+    )
+
+
+class ComplaintOut(BaseModel):
+    id: int
+    subject: ComplaintSubject
+    employer_id: int
+    job_id: int | None
+    engagement_id: int | None
+    category: ComplaintCategory
+    description: str
+    district_code: str | None
+    complainant_role: str
+    status: ComplaintStatus
+    deadline_at: datetime
+    overdue: bool
+    assigned_market_id: int | None
+    assigned_inspector_key_id: int | None
+    outcome_note: str | None
+    posting_suspended: bool
+    decided_at: datetime | None
+    created_at: datetime
+
+
+class ComplaintStatisticsRow(BaseModel):
+    district_code: str | None
+    category: ComplaintCategory
+    filed: int
+    substantiated: int
+    unsubstantiated: int
+    pending: int
+    overdue: int
+
+
+class ComplaintStatisticsOut(BaseModel):
+    items: list[ComplaintStatisticsRow]
+    next_cursor: str | None = None
