@@ -81,10 +81,12 @@ async def new_forms(
 ) -> NewFormsReport | Response:
     """Per source, platform, worker and week (Monday, Asia/Shanghai): hours worked,
     agreements, injury cover and its gaps, wages in arrears — for sharing with other
-    departments; `?format=csv` downloads it. Defaults to the last 28 days. Admins see all
+    departments; `?format=csv` downloads it. Defaults to the last 28 days and the coming
+    week (by the engagement's start). Admins see all
     (and may filter by employer); an employer sees its own rows."""
-    to_date = to_date or pay.shanghai_date(now)
-    from_date = from_date or to_date - timedelta(days=27)
+    today = pay.shanghai_date(now)
+    to_date = to_date or today + timedelta(days=7)
+    from_date = from_date or today - timedelta(days=27)
     rows = await service.new_forms(session, principal, from_date=from_date, to_date=to_date,
                                    employer_id=employer_id, occupation=occupation)
     if wants_csv(request, format):
