@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.common.schemas import StrictModel
+from app.complaints.schemas import Verbatim
 
 AgreementKind = Literal["labour_contract", "written_agreement", "part_time_contract",
                         "civil_agreement"]
@@ -15,8 +16,8 @@ AgreementStatus = Literal["awaiting_signatures", "signed"]
 
 class AgreementCreate(StrictModel):
     kind: AgreementKind = Field(description="劳动合同 | 书面协议 | 非全日制 | 民事协议")
-    rest_text: str | None = Field(
-        default=None, max_length=300,
+    rest_text: Verbatim(300) | None = Field(
+        default=None,
         description="Rest breaks and days as agreed, e.g. 每工作4小时休息30分钟",
     )
 

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.common.schemas import Id, StrictModel
-from app.common.text import Text
+
+
+def Verbatim(max_length: int):
+    """What a person writes, kept exactly as sent (Chinese punctuation included); only the
+    surrounding whitespace goes."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                            max_length=max_length)]
+
 
 ComplaintCategory = Literal["fees_asked", "wage_arrears", "discrimination", "fake_posting",
                             "subcontracting", "other"]
@@ -26,7 +33,7 @@ class ComplaintCreate(StrictModel):
         description="fees_asked 收费/押金 · wage_arrears 欠薪 · discrimination 歧视 · "
         "fake_posting 虚假招聘 · subcontracting 转包 · other"
     )
-    description: Text(2000)
+    description: Verbatim(2000)
 
 
 class ComplaintAssignmentIn(StrictModel):
@@ -36,7 +43,7 @@ class ComplaintAssignmentIn(StrictModel):
 
 class ComplaintDecisionIn(StrictModel):
     outcome: ComplaintOutcome
-    note: Text(1000)
+    note: Verbatim(1000)
     suspend_posting: bool = Field(
         default=False, description="Substantiated only: take the posting complained of off the market"
     )

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, HttpUrl, model_validator
 
 from app.common.schemas import DateText, StrictModel
 from app.common.text import Text
+from app.complaints.schemas import Verbatim
 
 ProtectionType = Literal["work_injury", "occupational_injury_pilot", "commercial_accident", "none"]
 ProtectionGap = Literal["no_own_cover_with_other_employer", "pilot_cover_not_reported"]
@@ -17,7 +18,7 @@ class ProtectionIn(StrictModel):
         description="work_injury 工伤保险 · occupational_injury_pilot 职业伤害保障 · "
         "commercial_accident 商业意外险 · none"
     )
-    insurer: Text(120) | None = None
+    insurer: Verbatim(120) | None = None
     policy_no: Text(60) | None = None
     from_date: DateText | None = None
     to_date: DateText | None = None
