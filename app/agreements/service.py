@@ -95,7 +95,7 @@ async def create_agreement(
     access.require_employer_side(principal, e, "draw up the agreement")
     if e.status in CLOSED:
         raise Conflict("the engagement has ended; no agreement is drawn up",
-                       slug="invalid-transition", current_status=e.status)
+                       slug="illegal-transition", current_status=e.status)
     await existing_conflict(session, e.id)
     protection = await session.scalar(
         select(Protection).where(Protection.engagement_id == e.id)
