@@ -207,3 +207,17 @@ async def test_partners_report_their_workers_idempotently(client, world):
     r = await client.get("/v1/reports/new-forms", headers=auth(employer_key))
     rows = [row for row in r.json()["items"] if row["source"] == source]
     assert len(rows) == 1 and rows[0]["weekly_minutes"] == 2880 and rows[0]["arrears_fen"] == 12000
+
+
+async def test_concurrent_drafts_make_one_agreement(app, client, world):
+    import asyncio
+
+    h = await hire(world, start=shanghai(10, 9))
+    results = await asyncio.gather(*[
+        client.post(f"{h.url}/agreement", json={"kind": kind}, headers=auth(h.employer_key))
+        for kind in ("written_agreement", "civil_agreement", "labour_contract", "written_agreement")
+    ])
+    codes = sorted(r.status_code for r in results)
+    assert codes == [201, 409, 409, 409], [r.text for r in results]
+    created = next(r.json() for r in results if r.status_code == 201)
+    assert await events_for(app, "agreement", created["id"]) == ["agreement.created"]

@@ -216,6 +216,8 @@ async def test_households_register_without_a_credit_code_within_household_limits
     r = await client.post("/v1/jobs", json=_posting(title=f"家庭保洁{unique()}", headcount=1,
                                                     skills=["家政保洁"]), headers=auth(key))
     assert r.status_code == 201 and r.json()["status"] == "open"
+    r = await client.patch(f"/v1/jobs/{r.json()['id']}", json={"headcount": 5}, headers=auth(key))
+    assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/headcount"
     r = await client.patch(f"/v1/employers/{household['id']}", json={"kind": "agency"},
                            headers=auth(key))
     assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/kind"

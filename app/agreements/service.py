@@ -19,6 +19,7 @@ from app.agreements.schemas import AgreementCreate
 from app.auth.principal import Principal
 from app.common.problems import Conflict, Forbidden, NotFound, Problem
 from app.config import Settings
+from app.db import begin_write
 from app.engagements import access
 from app.engagements.models import Engagement
 from app.events.service import record_event
@@ -70,6 +71,8 @@ async def _engagement(session: AsyncSession, principal: Principal, engagement_id
 
 
 async def _agreement(session: AsyncSession, engagement_id: int, *, lock: bool = False) -> Agreement:
+    if lock:
+        await begin_write(session)
     stmt = select(Agreement).where(Agreement.engagement_id == engagement_id)
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
@@ -91,7 +94,8 @@ def _event(session: AsyncSession, type_: str, a: Agreement, **extra) -> None:
 async def create_agreement(
     session: AsyncSession, principal: Principal, engagement_id: int, data: AgreementCreate
 ) -> Agreement:
-    e = await _engagement(session, principal, engagement_id)
+    await begin_write(session)
+    e = await access.load_visible(session, principal, Engagement, engagement_id, lock=True)
     access.require_employer_side(principal, e, "draw up the agreement")
     if e.status in CLOSED:
         raise Conflict("the engagement has ended; no agreement is drawn up",

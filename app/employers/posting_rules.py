@@ -30,6 +30,14 @@ def shanghai_today(now: datetime) -> date:
     return now.astimezone(SHANGHAI).date()
 
 
+def check_household_headcount(employer: Employer, headcount: int, settings: Settings) -> None:
+    if employer.kind == "individual" and headcount > settings.individual_headcount_cap:
+        raise field_error(
+            "/headcount",
+            f"a household employer hires at most {settings.individual_headcount_cap} people",
+        )
+
+
 @dataclass
 class Chain:
     on_behalf_of_employer_id: int | None = None
@@ -51,11 +59,7 @@ async def check_posting(
             "a labour agency posts only with a valid 人力资源服务许可证 (licence number and "
             "expiry on its profile)", reason="agency_licence_invalid",
         )
-    if employer.kind == "individual" and headcount > settings.individual_headcount_cap:
-        raise field_error(
-            "/headcount",
-            f"a household employer hires at most {settings.individual_headcount_cap} people",
-        )
+    check_household_headcount(employer, headcount, settings)
     if on_behalf_of is None:
         return Chain()
     if employer.kind != "agency":

@@ -17,7 +17,7 @@ from app.common.problems import Conflict, NotFound, Problem, field_error
 from app.config import Settings
 from app.db import begin_write, lock_row, utcnow
 from app.employers.models import Employer
-from app.employers.posting_rules import check_posting
+from app.employers.posting_rules import check_household_headcount, check_posting
 from app.engagements.counts import live_hires
 from app.events.service import record_event
 from app.jobs import screening
@@ -304,6 +304,8 @@ async def patch_job(
         raise Conflict(f"a {job.status} job cannot be changed", current_status=job.status)
     changes = data.model_dump(exclude_unset=True)
     if data.headcount is not None:
+        check_household_headcount(await session.get(Employer, job.employer_id), data.headcount,
+                                  settings)
         hired = (await live_hires(session, [job.id])).get(job.id, 0)
         if data.headcount < hired:
             raise Conflict(

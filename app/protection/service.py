@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, Role
-from app.common.problems import Forbidden, field_error
-from app.db import utcnow
+from app.common.problems import Conflict, Forbidden, field_error
+from app.db import begin_write, utcnow
 from app.employers.models import Employer
 from app.engagements import access, pay
 from app.engagements.models import LIVE_STATUSES, OWING_STATUSES, Engagement
@@ -76,6 +77,7 @@ async def get_protection(
 async def put_protection(
     session: AsyncSession, principal: Principal, engagement_id: int, data: ProtectionIn
 ) -> tuple[Engagement, Protection, list[str]]:
+    await begin_write(session)  # SQLite: the lock below is the whole database's
     e = await access.load_visible(session, principal, Engagement, engagement_id, lock=True)
     access.require_employer_side(principal, e, "record the employer's injury cover")
     p = await session.scalar(select(Protection).where(Protection.engagement_id == e.id))
@@ -202,6 +204,7 @@ async def put_reported(
                               f"no employer with id {data.employer_id} granted to this source")
     elif await session.get(Employer, data.employer_id) is None:
         raise field_error("/employer_id", f"no employer with id {data.employer_id}")
+    await begin_write(session)
     row = await session.scalar(select(ReportedEngagement).where(
         ReportedEngagement.source == source, ReportedEngagement.external_id == external_id
     ).with_for_update())
@@ -221,6 +224,10 @@ async def put_reported(
         "received_at": now,
     }.items():
         setattr(row, name, value)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # PostgreSQL: the same new external id pushed twice at once
+        raise Conflict("this external id is being reported by another request; retry",
+                       slug="conflict") from exc
     return row, created
 
