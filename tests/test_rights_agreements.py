@@ -221,3 +221,20 @@ async def test_concurrent_drafts_make_one_agreement(app, client, world):
     assert codes == [201, 409, 409, 409], [r.text for r in results]
     created = next(r.json() for r in results if r.status_code == 201)
     assert await events_for(app, "agreement", created["id"]) == ["agreement.created"]
+
+
+async def test_bad_input_is_a_problem_naming_the_field(client, world):
+    h = await hire(world, start=shanghai(11, 9))
+    admin = await world.admin()
+    r = await client.get("/v1/reports/new-forms",
+                         params={"from_date": "9999-12-30", "to_date": "9999-12-31"},
+                         headers=auth(admin))
+    assert r.status_code == 422 and r.json()["errors"][0]["parameter"] == "to_date"
+    r = await client.put(f"{h.url}/protection", json={
+        "type": "work_injury", "evidence_url": "https://example.org/" + "a" * 600},
+        headers=auth(h.employer_key))
+    assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/evidence_url"
+    r = await client.post(f"{h.url}/agreement", json={"kind": "written_agreement",
+                                                      "rest_text": "午休\x00一小时"},
+                          headers=auth(h.employer_key))
+    assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/rest_text"

@@ -1,18 +1,25 @@
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from app.common.schemas import Id, StrictModel
 
 
+def _printable(value: str) -> str:
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\r\t" for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 def Verbatim(max_length: int):
     """What a person writes, kept exactly as sent (Chinese punctuation included); only the
-    surrounding whitespace goes."""
+    surrounding whitespace goes, and control characters are refused rather than dropped."""
     return Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                            max_length=max_length)]
+                                            max_length=max_length), AfterValidator(_printable)]
 
 
 ComplaintCategory = Literal["fees_asked", "wage_arrears", "discrimination", "fake_posting",

@@ -11,6 +11,7 @@ from app.auth.principal import Principal, Role
 from app.common.clock import NowDep
 from app.common.csvout import FormatQuery, csv_response, wants_csv
 from app.common.deps import SessionDep, require
+from app.common.problems import Unprocessable
 from app.common.schemas import DateText, IdPath, IdQuery
 from app.engagements import pay
 from app.engagements.models import Engagement
@@ -87,6 +88,13 @@ async def new_forms(
     today = pay.shanghai_date(now)
     to_date = to_date or today + timedelta(days=7)
     from_date = from_date or today - timedelta(days=27)
+    if (not timedelta(0) <= to_date - from_date <= timedelta(days=366)
+            or not (1900 <= from_date.year and to_date.year <= 2999)):
+        raise Unprocessable(
+            "to_date: from_date to to_date spans 0 to 366 days, within years 1900-2999",
+            errors=[{"parameter": "to_date", "in": "query",
+                     "detail": "on or after from_date, at most 366 days later"}],
+        )
     rows = await service.new_forms(session, principal, from_date=from_date, to_date=to_date,
                                    employer_id=employer_id, occupation=occupation)
     if wants_csv(request, format):

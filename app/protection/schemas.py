@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, HttpUrl, model_validator
+from pydantic import BaseModel, Field, HttpUrl, UrlConstraints, model_validator
 
-from app.common.schemas import DateText, StrictModel
+from app.common.schemas import DateText, Id, StrictModel
 from app.common.text import Text
 from app.complaints.schemas import Verbatim
 
@@ -22,7 +22,7 @@ class ProtectionIn(StrictModel):
     policy_no: Text(60) | None = None
     from_date: DateText | None = None
     to_date: DateText | None = None
-    evidence_url: HttpUrl | None = None
+    evidence_url: Annotated[HttpUrl, UrlConstraints(max_length=500)] | None = None
 
     @model_validator(mode="after")
     def _dates(self) -> ProtectionIn:
@@ -70,7 +70,7 @@ class NewFormsReport(BaseModel):
 
 
 class ReportedEngagementIn(StrictModel):
-    employer_id: int = Field(ge=1, description="The platform the partner reports for (granted)")
+    employer_id: Id = Field(description="The platform the partner reports for (granted)")
     worker_ref: Text(100) = Field(description="The partner's own, non-identifying worker reference")
     occupation: Literal["rider", "ride_hailing_driver", "truck_driver", "other"]
     agreement_kind: Literal["labour_contract", "written_agreement", "part_time_contract",
@@ -78,7 +78,7 @@ class ReportedEngagementIn(StrictModel):
     week_start_date: DateText
     weekly_minutes: int = Field(ge=0, le=7 * 24 * 60)
     protection: ProtectionIn
-    arrears_fen: int = Field(default=0, ge=0)
+    arrears_fen: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
 class ReportedEngagementOut(BaseModel):
