@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.agreements.models import Agreement
 from app.auth.principal import Principal, Role
 from app.common.problems import Conflict, Forbidden, field_error
 from app.db import begin_write, utcnow
@@ -149,8 +150,6 @@ async def new_forms(
 
 
 async def _agreements(session: AsyncSession, ids: list[int]) -> dict[int, tuple[str, str]]:
-    from app.agreements.models import Agreement  # agreements imports this package's models
-
     if not ids:
         return {}
     rows = await session.execute(
