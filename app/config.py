@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     settlement_weekly_weekday: int = Field(default=7, ge=1, le=7)
     settlement_monthly_day: int = Field(default=0, ge=0, le=28)
     settlement_on_completion_days: int = Field(default=0, ge=0, le=90)
+    # Rights on the record (app/agreements, app/complaints, app/protection).
+    signing_code_ttl_minutes: int = Field(default=15, ge=1, le=1440)
+    complaint_deadline_days: int = Field(default=15, ge=1, le=90)
+    # Substantiated complaints after which an employer may no longer post (0: never blocks).
+    complaint_block_threshold: int = Field(default=3, ge=0)
+    # A household employer (item 八) hires at most this many people per posting.
+    individual_headcount_cap: int = Field(default=3, ge=1, le=20)
     # Webhooks (Standard Webhooks delivery from the outbox).
     # Run the dispatcher inside each API process (`gigmarket serve` turns it on unless
     # --no-dispatcher); separate `gigmarket dispatch` processes can run beside it.

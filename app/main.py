@@ -14,6 +14,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.responses import JSONResponse
 
+from app.agreements.router import router as agreements_router
 from app.auth.keycache import KeyCache
 from app.auth.router import router as api_keys_router
 from app.common.deps import authenticated
@@ -29,6 +30,7 @@ from app.common.problems import (
     problem_response,
 )
 from app.common.ratelimit import AccessMiddleware
+from app.complaints.router import router as complaints_router
 from app.config import Settings, get_settings
 from app.db import UNAVAILABLE_ERRORS, database_unavailable, make_engine, make_sessionmaker
 from app.employers.router import router as employers_router
@@ -42,6 +44,7 @@ from app.markets.router import router as markets_router
 from app.matching.router import router as matching_router
 from app.ops.router import router as ops_router
 from app.partners.router import router as partners_router
+from app.protection.router import router as protection_router
 from app.reference.router import router as reference_router
 from app.stats.router import router as stats_router
 from app.subsidies.router import BATCH_PATH as SUBSIDY_BATCH_PATH
@@ -154,7 +157,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (api_keys_router, reference_router, employers_router, markets_router,
                    jobs_router, workers_router, engagements_router, webhooks_router,
                    events_router, partners_router, matching_router, subsidies_router,
-                   stats_router):
+                   stats_router, agreements_router, complaints_router, protection_router):
         app.include_router(router, dependencies=[Depends(authenticated)])
 
     # Added innermost first. Outermost: request context, security headers, CORS, key check and

@@ -1,6 +1,8 @@
 """Imports every table so Base.metadata is complete (Alembic and tests use it)."""
 
+from app.agreements.models import Agreement
 from app.auth.models import ApiKey
+from app.complaints.models import Complaint
 from app.db import Base
 from app.employers.models import Employer
 from app.engagements.models import Application, Engagement, HoursDispute, Offer, Payment, Rating
@@ -10,14 +12,41 @@ from app.jobs.models import Job, JobSkill
 from app.markets.models import ComplianceStandard, Market, MarketAssessment
 from app.matching.models import JobMatchKey, WorkerMatchKey
 from app.partners.models import PartnerGrant, PartnerPosting
+from app.protection.models import Protection, ReportedEngagement
 from app.subsidies.models import SubsidyParameters
 from app.webhooks.models import EventSequencer, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.workers.models import Worker, WorkerSkill
 
 __all__ = [
-    "ApiKey", "Application", "Base", "ComplianceStandard", "Employer", "Engagement", "Event",
-    "EventSequencer", "HoursDispute", "IdempotencyRecord", "Job", "JobMatchKey", "JobSkill", "Market",
-    "MarketAssessment", "Offer", "PartnerGrant", "PartnerPosting", "Payment", "Rating",
-    "SubsidyParameters", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "Worker",
-    "WorkerMatchKey", "WorkerSkill",
+    "Agreement",
+    "ApiKey",
+    "Application",
+    "Base",
+    "Complaint",
+    "ComplianceStandard",
+    "Employer",
+    "Engagement",
+    "Event",
+    "EventSequencer",
+    "HoursDispute",
+    "IdempotencyRecord",
+    "Job",
+    "JobMatchKey",
+    "JobSkill",
+    "Market",
+    "MarketAssessment",
+    "Offer",
+    "PartnerGrant",
+    "PartnerPosting",
+    "Payment",
+    "Protection",
+    "Rating",
+    "ReportedEngagement",
+    "SubsidyParameters",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "Worker",
+    "WorkerMatchKey",
+    "WorkerSkill",
 ]

@@ -673,3 +673,109 @@ async def _delete_parameters(w, column, fresh):
 for _path in ("/v1/stats/overview", "/v1/stats/timeseries", "/v1/stats/overview.csv",
               "/v1/stats/timeseries.csv"):
     BUILDERS[("GET", _path)] = _plain(_path)
+
+
+# rights on the record: agreements, injury cover, the new-forms register, complaints
+
+def _side(column: str) -> str:
+    """Market A registered worker A, so it is the worker's side of every hire."""
+    return "worker" if column in ("worker", "other_worker", "market", "other_market") else "employer"
+
+
+async def _with_agreement(w: AuthzWorld) -> dict:
+    e, _start = await w.engagement()
+    await w.request("POST", f"/v1/engagements/{e['id']}/agreement", "employer",
+                    json={"kind": "written_agreement"}, expect=201)
+    return e
+
+
+@op("POST", "/v1/engagements/{engagement_id}/agreement")
+async def _agreement_create(w, column, fresh):
+    e = (await w.engagement())[0] if fresh else await w.engagement_a()
+    return Call(f"/v1/engagements/{e['id']}/agreement", {"kind": "written_agreement"})
+
+
+for _suffix in ("", "/document"):
+    @op("GET", f"/v1/engagements/{{engagement_id}}/agreement{_suffix}")
+    async def _agreement_read(w, column, fresh, _suffix=_suffix):
+        e = await w.shared("agreement", lambda: _with_agreement(w))
+        return Call(f"/v1/engagements/{e['id']}/agreement{_suffix}")
+
+
+@op("POST", "/v1/engagements/{engagement_id}/agreement/signing-codes")
+async def _agreement_code(w, column, fresh):
+    e = await w.shared("agreement", lambda: _with_agreement(w))
+    return Call(f"/v1/engagements/{e['id']}/agreement/signing-codes", {"side": _side(column)})
+
+
+@op("POST", "/v1/engagements/{engagement_id}/agreement/signatures")
+async def _agreement_sign(w, column, fresh):
+    side = _side(column)
+    if not fresh:
+        e = await w.shared("agreement", lambda: _with_agreement(w))
+        return Call(f"/v1/engagements/{e['id']}/agreement/signatures",
+                    {"side": side, "code": "0123456789"})
+    e = await _with_agreement(w)
+    url = f"/v1/engagements/{e['id']}/agreement"
+    issued = await w.request("POST", f"{url}/signing-codes", column, json={"side": side},
+                             expect=201)
+    return Call(f"{url}/signatures", {"side": side, "code": issued["code"]})
+
+
+@op("GET", "/v1/engagements/{engagement_id}/protection")
+async def _protection_get(w, column, fresh):
+    return Call(f"/v1/engagements/{(await w.engagement_a())['id']}/protection")
+
+
+@op("PUT", "/v1/engagements/{engagement_id}/protection")
+async def _protection_put(w, column, fresh):
+    return Call(f"/v1/engagements/{(await w.engagement_a())['id']}/protection",
+                {"type": "work_injury", "insurer": "中国人寿财产保险股份有限公司重庆市分公司"})
+
+
+BUILDERS[("GET", "/v1/reports/new-forms")] = _plain("/v1/reports/new-forms")
+BUILDERS[("GET", "/v1/complaints")] = _plain("/v1/complaints")
+BUILDERS[("GET", "/v1/complaints/statistics")] = _plain("/v1/complaints/statistics")
+
+
+@op("PUT", "/v1/partners/{source}/engagements/{external_id}")
+async def _partner_engagement(w, column, fresh):
+    return Call(f"/v1/partners/{SOURCE}/engagements/trip-{unique()}", {
+        "employer_id": w.ids["employer"], "worker_ref": "R-0001", "occupation": "rider",
+        "week_start_date": "2026-11-30", "weekly_minutes": 1500,
+        "protection": {"type": "occupational_injury_pilot"}})
+
+
+async def _complaint(w: AuthzWorld) -> dict:
+    """Worker A complains about job A (district 500103): the case goes to market A."""
+    job = await w.job_a()
+    return await w.request("POST", "/v1/complaints", "worker", json={
+        "subject": {"type": "job", "id": job["id"]}, "category": "fees_asked",
+        "description": "要求先交押金"}, expect=201)
+
+
+@op("POST", "/v1/complaints")
+async def _complaint_create(w, column, fresh):
+    job = await w.job_a()
+    return Call("/v1/complaints", {"subject": {"type": "job", "id": job["id"]},
+                                   "category": "fake_posting", "description": "岗位与实际不符"})
+
+
+@op("GET", "/v1/complaints/{complaint_id}")
+async def _complaint_get(w, column, fresh):
+    c = await w.shared("complaint", lambda: _complaint(w))
+    return Call(f"/v1/complaints/{c['id']}")
+
+
+@op("POST", "/v1/complaints/{complaint_id}/assignment")
+async def _complaint_assign(w, column, fresh):
+    c = await (_complaint(w) if fresh else w.shared("complaint", lambda: _complaint(w)))
+    inspector = await w.shared("spare_inspector", lambda: _first(w.key(Role.inspector)))
+    return Call(f"/v1/complaints/{c['id']}/assignment", {"inspector_key_id": inspector})
+
+
+@op("POST", "/v1/complaints/{complaint_id}/decision")
+async def _complaint_decide(w, column, fresh):
+    c = await (_complaint(w) if fresh else w.shared("complaint", lambda: _complaint(w)))
+    return Call(f"/v1/complaints/{c['id']}/decision",
+                {"outcome": "unsubstantiated", "note": "经核实不属实。"})

@@ -27,11 +27,11 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
         {"jobs:read", "jobs:write", "jobs:review", "workers:read", "workers:write",
          "employers:read", "employers:write", "employers:verify", "matches:read",
          "markets:write", "assessments:write", "engagements:read", "engagements:write",
-         "events:read", "webhooks:write", "subsidies:assess", "stats:read"}
+         "events:read", "webhooks:write", "subsidies:assess", "stats:read", "complaints:handle"}
     ),
     Role.inspector: frozenset(
         {"jobs:read", "employers:read", "markets:read", "assessments:write", "assessments:verify",
-         "stats:read"}
+         "stats:read", "complaints:handle"}
     ),
     Role.partner: frozenset({"jobs:read", "jobs:write", "events:read", "webhooks:write"}),
     Role.worker: frozenset(

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal, Role
 from app.common.etag import check_if_match
 from app.common.patch import apply_patch
-from app.common.problems import Conflict, Forbidden, NotFound
+from app.common.problems import Conflict, Forbidden, NotFound, field_error
 from app.config import Settings
 from app.db import utcnow
 from app.employers.models import Employer
@@ -38,9 +38,11 @@ async def get_employer(session: AsyncSession, principal: Principal, employer_id:
 async def create_employer(
     session: AsyncSession, principal: Principal, data: EmployerCreate
 ) -> Employer:
-    existing = await session.scalar(
-        select(Employer.id).where(Employer.credit_code == data.credit_code)
-    )
+    existing = None
+    if data.credit_code is not None:
+        existing = await session.scalar(
+            select(Employer.id).where(Employer.credit_code == data.credit_code)
+        )
     if existing is not None:
         raise Conflict(
             "an employer with this unified social credit code is already registered",
@@ -90,6 +92,11 @@ async def patch_employer(
     if not can_edit_employer(principal, employer):
         raise Forbidden("only the employer itself or an admin can change this profile")
     check_if_match(if_match, employer.id, employer.version)
+    kind = data.kind or employer.kind
+    if employer.credit_code is None and kind != "individual":
+        raise field_error("/kind", "an employer without a credit code stays an individual")
+    if kind == "individual" and (data.licence_no or employer.licence_no):
+        raise field_error("/licence_no", "an individual employer does no agency work")
     apply_patch(employer, data, required={"name", "kind"})
     await session.flush()
     return employer

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.agreements.service import require_signed_if_needed
 from app.auth.principal import Principal
 from app.common.geo import haversine_km
 from app.common.problems import Conflict, Forbidden, NotFound, field_error
@@ -59,6 +60,7 @@ async def check_in(
     settings: Settings, now: datetime,
 ) -> Engagement:
     e, to, at = await _attendance(session, principal, engagement_id, "check_in", data, now)
+    await require_signed_if_needed(session, e)
     opens = e.starts_at - timedelta(minutes=settings.check_in_early_minutes)
     if at < opens:
         raise Conflict(

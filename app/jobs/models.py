@@ -39,9 +39,24 @@ class Job(Timestamped, Base):
     injury_protection: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Hires must sign a written agreement before checking in (item 十六).
+    agreement_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # Posted on behalf of another employer: the end client, and every employer in between
+    # (client first). More than one hop is 层层转包 and flagged.
+    on_behalf_of_employer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("employers.id"), nullable=True
+    )
+    subcontract_chain: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    subcontract_flagged: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    suspension_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
     source: Mapped[str | None] = mapped_column(String(40), nullable=True)
     external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    # pending_review → open → filled | closed | expired | cancelled; rejected by review
+    # pending_review → open → filled | closed | expired | cancelled; rejected by review;
+    # suspended (a substantiated complaint, an agency's lapsed licence)
     status: Mapped[str] = mapped_column(String(20))
     review_note: Mapped[str | None] = mapped_column(String(500), nullable=True)
     registered_by_market_id: Mapped[int | None] = mapped_column(

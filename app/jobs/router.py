@@ -36,7 +36,11 @@ def job_out(job: Job) -> JobOut:
               "settlement": job.wage_settlement},
         requirements={"gender": job.req_gender, "min_age": job.req_min_age,
                       "max_age": job.req_max_age, "certificates": job.req_certificates},
-        urgent=job.urgent, injury_protection=job.injury_protection, source=job.source, external_id=job.external_id, status=job.status,
+        urgent=job.urgent, injury_protection=job.injury_protection,
+        agreement_required=job.agreement_required,
+        on_behalf_of_employer_id=job.on_behalf_of_employer_id,
+        subcontract_chain=job.subcontract_chain, subcontract_flagged=job.subcontract_flagged,
+        suspension_reason=job.suspension_reason, source=job.source, external_id=job.external_id, status=job.status,
         review_note=job.review_note, registered_by_market_id=job.registered_by_market_id,
         published_at=job.published_at, created_at=job.created_at, updated_at=job.updated_at,
     )

@@ -12,7 +12,8 @@ from app.common.text import Text
 EmploymentType = Literal["part_time", "temporary", "seasonal"]
 WageUnit = Literal["hour", "day", "piece", "month"]
 Settlement = Literal["daily", "weekly", "monthly", "on_completion"]
-JobStatus = Literal["pending_review", "open", "filled", "closed", "expired", "cancelled", "rejected"]
+JobStatus = Literal["pending_review", "open", "filled", "closed", "expired", "cancelled", "rejected",
+                    "suspended"]
 Gender = Literal["male", "female"]
 
 MAX_FEN = 100_000_000  # one million yuan per unit: anything above is a typo
@@ -58,6 +59,15 @@ class Requirements(StrictModel):
         return value
 
 
+class OnBehalfOf(StrictModel):
+    employer_id: Id = Field(description="The end client the work is for")
+    via_employer_ids: list[Id] = Field(
+        default_factory=list, max_length=10,
+        description="Employers between the client and the poster, client side first; any "
+        "entry here makes the posting a second-hand one, flagged as 层层转包",
+    )
+
+
 class JobCreate(StrictModel):
     employer_id: Id | None = Field(
         default=None, description="Required for admins and markets; an employer key posts as itself"
@@ -76,7 +86,15 @@ class JobCreate(StrictModel):
     requirements: Requirements = Field(default_factory=Requirements)
     urgent: bool = False
     injury_protection: bool = Field(
-        default=False, description="The job carries occupational-injury protection (职业伤害保障)"
+        default=False,
+        description="What the posting advertises about injury cover; each hire's own cover is "
+        "recorded on the engagement (PUT /v1/engagements/{id}/protection)",
+    )
+    agreement_required: bool = Field(
+        default=False, description="Hires must sign a written agreement before checking in"
+    )
+    on_behalf_of: OnBehalfOf | None = Field(
+        default=None, description="Posted for another employer (an agency's client)"
     )
 
     @field_validator("ends_at")
@@ -188,6 +206,11 @@ class JobOut(BaseModel):
     requirements: RequirementsOut
     urgent: bool
     injury_protection: bool
+    agreement_required: bool
+    on_behalf_of_employer_id: int | None
+    subcontract_chain: list[int] | None
+    subcontract_flagged: bool
+    suspension_reason: str | None
     source: str | None
     external_id: str | None
     status: JobStatus

@@ -17,6 +17,7 @@ from app.common.problems import Conflict, NotFound, Problem, field_error
 from app.config import Settings
 from app.db import begin_write, lock_row, utcnow
 from app.employers.models import Employer
+from app.employers.posting_rules import check_household_headcount, check_posting
 from app.engagements.counts import live_hires
 from app.events.service import record_event
 from app.jobs import screening
@@ -183,6 +184,10 @@ async def create_job(
     *, source: str | None = None, external_id: str | None = None,
 ) -> Job:
     employer = await _posting_employer(session, principal, data.employer_id)
+    chain = await check_posting(
+        session, employer, headcount=data.headcount, on_behalf_of=data.on_behalf_of,
+        settings=settings, now=utcnow(),
+    )
     if data.starts_at < utcnow() - CLOCK_SKEW:
         raise field_error("/starts_at", "a new posting cannot start in the past")
     _screen_text(data.title, data.description)
@@ -212,6 +217,9 @@ async def create_job(
         req_gender=req.gender, req_min_age=req.min_age, req_max_age=req.max_age,
         req_certificates=list(req.certificates), urgent=data.urgent,
         injury_protection=data.injury_protection,
+        agreement_required=data.agreement_required,
+        on_behalf_of_employer_id=chain.on_behalf_of_employer_id,
+        subcontract_chain=chain.subcontract_chain, subcontract_flagged=chain.subcontract_flagged,
         source=source, external_id=external_id,
         status="open" if verified else "pending_review",
         published_at=now if verified else None,
@@ -314,6 +322,8 @@ async def patch_job(
         raise Conflict(f"a {job.status} job cannot be changed", current_status=job.status)
     changes = data.model_dump(exclude_unset=True)
     if data.headcount is not None:
+        check_household_headcount(await session.get(Employer, job.employer_id), data.headcount,
+                                  settings)
         hired = (await live_hires(session, [job.id])).get(job.id, 0)
         if data.headcount < hired:
             raise Conflict(
