@@ -11,13 +11,56 @@ from app.markets.models import ComplianceStandard, Market, MarketAssessment
 from app.matching.models import JobMatchKey, WorkerMatchKey
 from app.partners.models import PartnerGrant, PartnerPosting
 from app.subsidies.models import SubsidyParameters
+from app.training.models import (
+    CatalogueHistory,
+    Course,
+    Enrolment,
+    ShortageTrade,
+    SubsidyRate,
+    TrainingInstitution,
+    TrainingWish,
+    Voucher,
+    VoucherProgramme,
+)
 from app.webhooks.models import EventSequencer, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.workers.models import Worker, WorkerSkill
 
 __all__ = [
-    "ApiKey", "Application", "Base", "ComplianceStandard", "Employer", "Engagement", "Event",
-    "EventSequencer", "HoursDispute", "IdempotencyRecord", "Job", "JobMatchKey", "JobSkill", "Market",
-    "MarketAssessment", "Offer", "PartnerGrant", "PartnerPosting", "Payment", "Rating",
-    "SubsidyParameters", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "Worker",
-    "WorkerMatchKey", "WorkerSkill",
+    "ApiKey",
+    "Application",
+    "Base",
+    # training
+    "CatalogueHistory",
+    "ComplianceStandard",
+    "Course",
+    "Employer",
+    "Engagement",
+    "Enrolment",
+    "Event",
+    "EventSequencer",
+    "HoursDispute",
+    "IdempotencyRecord",
+    "Job",
+    "JobMatchKey",
+    "JobSkill",
+    "Market",
+    "MarketAssessment",
+    "Offer",
+    "PartnerGrant",
+    "PartnerPosting",
+    "Payment",
+    "Rating",
+    "ShortageTrade",
+    "SubsidyParameters",
+    "SubsidyRate",
+    "TrainingInstitution",
+    "TrainingWish",
+    "Voucher",
+    "VoucherProgramme",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "Worker",
+    "WorkerMatchKey",
+    "WorkerSkill",
 ]
