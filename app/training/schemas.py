@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_
 
 from app.common.schemas import DateText, DistrictCode, Id, StrictModel
 from app.common.text import Text
+from app.workers.schemas import TargetGroup
 
 CatalogueStatus = Literal["proposed", "published", "retired"]
 Delivery = Literal["online", "offline"]
@@ -250,9 +251,9 @@ class EnrolmentOut(BaseModel):
 # -- vouchers (满天星) -------------------------------------------------------------------------
 
 class VoucherRules(StrictModel):
-    target_groups: list[Plain(30)] = Field(
+    target_groups: list[TargetGroup] = Field(
         default_factory=list, max_length=20,
-        description="Any of these (e.g. graduate, 4050, 脱贫人口); empty = every worker",
+        description="Workers in any of these groups qualify; empty = every worker",
     )
     registered_only: bool = Field(
         default=True, description="Only workers registered on the platform and active"
