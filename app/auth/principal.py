@@ -29,11 +29,11 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
          "employers:read", "employers:write", "employers:verify", "matches:read",
          "markets:write", "assessments:write", "engagements:read", "engagements:write",
          "events:read", "webhooks:write", "subsidies:assess", "stats:read",
-         "training:read", "training:write", "training:enrol"}
+         "training:read", "training:write", "training:enrol", "training:stats"}
     ),
     Role.inspector: frozenset(
         {"jobs:read", "employers:read", "markets:read", "assessments:write", "assessments:verify",
-         "stats:read", "training:read"}
+         "stats:read", "training:read", "training:stats"}
     ),
     Role.partner: frozenset({"jobs:read", "jobs:write", "events:read", "webhooks:write"}),
     Role.worker: frozenset(
