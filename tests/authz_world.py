@@ -7,7 +7,8 @@ Tenant A is the one every row's resource belongs to:
   the worker side of worker A's applications, offers and engagements, never the employer side;
 - worker A acts through its own key.
 Tenant B (employer B, market B in district 500106, worker B who registered itself) is the
-"other tenant" of each role. Admin, inspector and partner have one key each.
+"other tenant" of each role. Admin, inspector and partner have one key each. Training
+institutions A and B (tests/authz_world_training.py) are the `institution` columns.
 
 A builder returns the request for one cell. With `fresh=True` (an allowed write) it makes a
 new resource in the state the operation needs, so one cell's success never spoils the next;
@@ -33,7 +34,7 @@ from tests.engagements_fixtures import shanghai, spot
 from tests.markets_fixtures import draft, full_values, opened
 
 COLUMNS = ("anonymous", "admin", "employer", "other_employer", "market", "other_market",
-           "inspector", "partner", "worker", "other_worker")
+           "inspector", "partner", "worker", "other_worker", "institution", "other_institution")
 SOURCE = "authz-partner"
 HOOK_URL = "http://127.0.0.1:9/authz-hook"  # never called: no dispatcher runs in this test
 
@@ -127,6 +128,9 @@ class AuthzWorld:
         _id, self.keys["inspector"] = await self.key(Role.inspector)
         self.ids["partner_key"], self.keys["partner"] = await self.key(Role.partner)
         await self.grant()
+        from tests.authz_world_training import build_training  # registers its builders too
+
+        await build_training(self)
         return self
 
     async def new_employer(self, verified: bool = True) -> int:
@@ -672,3 +676,6 @@ async def _delete_parameters(w, column, fresh):
 
 for _path in ("/v1/stats/overview", "/v1/stats/timeseries"):
     BUILDERS[("GET", _path)] = _plain(_path)
+
+
+import tests.authz_world_training  # noqa: E402, F401 (the training operations' builders)

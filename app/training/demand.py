@@ -207,9 +207,9 @@ async def nearby_open_jobs(session: AsyncSession, lat: float, lng: float,
 async def recommendations(session: AsyncSession, principal: Principal, worker_id: int,
                           limit: int) -> tuple[Worker, list[dict]]:
     """The worker, the market that registered it and admins; anyone else gets 404."""
+    if principal.role not in (Role.admin, Role.worker, Role.market):
+        raise Forbidden("training recommendations are for the worker and its market")
     worker: Worker = await get_worker(session, principal, worker_id)
-    if principal.role is Role.employer:  # employers may look at candidates, not plan training
-        raise Forbidden("employers do not see workers' training recommendations")
     busy = (await session.execute(
         select(Engagement.starts_at, Engagement.ends_at).where(
             Engagement.worker_id == worker.id, Engagement.status.in_(LIVE_STATUSES))
