@@ -12,6 +12,7 @@ from app.common.etag import check_if_match
 from app.common.problems import Conflict, Forbidden, NotFound, Problem, field_error
 from app.db import begin_write, lock_row, utcnow
 from app.events.service import record_event
+from app.training.access import market_rows, worker_side_sees
 from app.training.models import ENROLMENT_LIVE, Course, Enrolment, TrainingInstitution
 from app.training.schemas import CourseIn, CoursePatch
 from app.workers.models import Worker
@@ -174,19 +175,11 @@ async def apply(session: AsyncSession, principal: Principal, course_id: int,
 
 
 async def _can_see(session: AsyncSession, principal: Principal, enrolment: Enrolment) -> bool:
-    if principal.role in (Role.admin, Role.inspector):
-        return True
-    if principal.role is Role.worker:
-        return principal.subject_id == enrolment.worker_id
-    if principal.role is Role.market:
-        if enrolment.registered_by_market_id == principal.subject_id:
-            return True
-        worker = await session.get(Worker, enrolment.worker_id)
-        return worker is not None and manages_worker(principal, worker)
     if principal.role is Role.institution:
         course = await session.get(Course, enrolment.course_id)
         return course is not None and owns_course(principal, course)
-    return False
+    return await worker_side_sees(session, principal, enrolment.worker_id,
+                                  enrolment.registered_by_market_id)
 
 
 async def get_enrolment(session: AsyncSession, principal: Principal,
@@ -204,9 +197,8 @@ async def list_enrolments(session: AsyncSession, principal: Principal, *, limit:
     if principal.role is Role.worker:
         stmt = stmt.where(Enrolment.worker_id == principal.subject_id)
     elif principal.role is Role.market:
-        registered = select(Worker.id).where(Worker.registered_by_market_id == principal.subject_id)
-        stmt = stmt.where((Enrolment.registered_by_market_id == principal.subject_id)
-                          | Enrolment.worker_id.in_(registered))
+        stmt = stmt.where(market_rows(principal, Enrolment.registered_by_market_id,
+                                      Enrolment.worker_id))
     elif principal.role is Role.institution:
         mine = select(Course.id).where(Course.institution_id == principal.subject_id)
         stmt = stmt.where(Enrolment.course_id.in_(mine))

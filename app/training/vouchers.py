@@ -20,11 +20,11 @@ from app.common.problems import Conflict, Forbidden, NotFound, Problem, field_er
 from app.db import begin_write, lock_row
 from app.engagements.pay import shanghai_date
 from app.events.service import record_event
+from app.training.access import market_rows, worker_side_sees
 from app.training.courses import _worker_for, enrol, get_course
 from app.training.models import TrainingInstitution, Voucher, VoucherProgramme
 from app.training.schemas import VoucherProgrammeIn, VoucherRules
 from app.workers.models import Worker
-from app.workers.service import manages as manages_worker
 
 DEFAULT_QUOTA = 10_000
 
@@ -154,24 +154,12 @@ async def issue(session: AsyncSession, principal: Principal, worker_id: int, yea
     return voucher
 
 
-async def _can_see(session: AsyncSession, principal: Principal, voucher: Voucher) -> bool:
-    if principal.role in (Role.admin, Role.inspector):
-        return True
-    if principal.role is Role.worker:
-        return principal.subject_id == voucher.worker_id
-    if principal.role is Role.market:
-        if voucher.issued_by_market_id == principal.subject_id:
-            return True
-        worker = await session.get(Worker, voucher.worker_id)
-        return worker is not None and manages_worker(principal, worker)
-    return False
-
-
 async def get_voucher(session: AsyncSession, principal: Principal, voucher_id: int) -> Voucher:
     if principal.role not in (Role.admin, Role.inspector, Role.worker, Role.market):
         raise Forbidden("this role has no vouchers")
     voucher = await session.get(Voucher, voucher_id)
-    if voucher is None or not await _can_see(session, principal, voucher):
+    if voucher is None or not await worker_side_sees(
+            session, principal, voucher.worker_id, voucher.issued_by_market_id):
         raise NotFound(f"no voucher with id {voucher_id}")
     return voucher
 
@@ -183,9 +171,7 @@ async def list_vouchers(session: AsyncSession, principal: Principal, *, limit: i
     if principal.role is Role.worker:
         stmt = stmt.where(Voucher.worker_id == principal.subject_id)
     elif principal.role is Role.market:
-        registered = select(Worker.id).where(Worker.registered_by_market_id == principal.subject_id)
-        stmt = stmt.where((Voucher.issued_by_market_id == principal.subject_id)
-                          | Voucher.worker_id.in_(registered))
+        stmt = stmt.where(market_rows(principal, Voucher.issued_by_market_id, Voucher.worker_id))
     elif principal.role not in (Role.admin, Role.inspector):
         raise Forbidden("this role has no vouchers")
     if year is not None:
