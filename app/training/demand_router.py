@@ -36,8 +36,8 @@ _CSV = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
 async def get_demand(
     session: SessionDep, now: NowDep,
     district_code: Annotated[DistrictCode | None, Query()] = None,
-    from_date: Annotated[date | None, Query()] = None,
-    to_date: Annotated[date | None, Query()] = None,
+    from_date: Annotated[date | None, Query(description="YYYY-MM-DD, 2000–2100")] = None,
+    to_date: Annotated[date | None, Query(description="YYYY-MM-DD, 2000–2100")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     principal: Principal = require("training:read"),
 ) -> DemandOut:
@@ -45,6 +45,9 @@ async def get_demand(
     defaults to the 90 days up to today; from_date after to_date is 422."""
     end = to_date or shanghai_date(now)
     start = from_date or end - timedelta(days=89)
+    for name, value in (("from_date", start), ("to_date", end)):
+        if not 2000 <= value.year <= 2100:
+            raise field_error(f"/{name}", "must be a date in 2000–2100")
     if start > end:
         raise field_error("/from_date", "must not be after to_date")
     rows = await demand.demand(session, start=start, end=end, district_code=district_code,

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints, model_
 
 from app.common.schemas import DateText, DistrictCode, Id, StrictModel
 from app.common.text import Text
+from app.employers.schemas import CreditCode
 from app.workers.schemas import TargetGroup
 
 CatalogueStatus = Literal["proposed", "published", "retired"]
@@ -40,6 +41,10 @@ def Plain(max_length: int, min_length: int = 1):
                      AfterValidator(_no_controls)]
 
 
+FigureName = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Figure = Annotated[int, Field(ge=0, le=1_000_000_000)]
+
+
 class CatalogueMeta(BaseModel):
     status: CatalogueStatus
     proposed_by_market_id: int | None
@@ -57,7 +62,7 @@ class ShortageTradeIn(StrictModel):
     district_code: DistrictCode | None = Field(default=None, description="null = citywide")
     period_start_date: DateText
     period_end_date: DateText
-    demand_figures: dict[str, int] = Field(
+    demand_figures: dict[FigureName, Figure] = Field(
         default_factory=dict, max_length=20,
         description="The figures that justify the entry, e.g. {\"open_positions\": 120}",
     )
@@ -74,7 +79,7 @@ class ShortageTradePatch(StrictModel):
     district_code: DistrictCode | None = None
     period_start_date: DateText | None = None
     period_end_date: DateText | None = None
-    demand_figures: dict[str, int] | None = Field(default=None, max_length=20)
+    demand_figures: dict[FigureName, Figure] | None = Field(default=None, max_length=20)
     note: Plain(500) | None = None
     status: Literal["retired"] | None = None
 
@@ -93,7 +98,7 @@ class ShortageTradeOut(CatalogueMeta):
 
 class InstitutionIn(StrictModel):
     name: Plain(120)
-    credit_code: Text(18, 18)
+    credit_code: CreditCode
     licence_no: Text(60)
     district_codes: list[DistrictCode] = Field(default_factory=list, max_length=40)
     delivery: InstitutionDelivery

@@ -46,10 +46,9 @@ async def put_programme(
     year: YearPath, body: VoucherProgrammeIn, session: SessionDep, response: Response,
     principal: Principal = require("training:admin", Role.admin),
 ) -> VoucherProgrammeOut:
-    """Admins only. The quota defaults to 10 000 and may not drop below the vouchers already
-    issued (422)."""
-    row, created = await vouchers.put_programme(session, principal, year, body)
-    response.status_code = 201 if created else 200
+    """Admins only; creates or replaces the year's programme. The quota defaults to 10 000
+    and may not drop below the vouchers already issued (422)."""
+    row, _created = await vouchers.put_programme(session, principal, year, body)
     response.headers["ETag"] = etag_of(row.id, row.version)
     return programme_out(row)
 
