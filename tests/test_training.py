@@ -168,5 +168,17 @@ async def test_course_capacity_and_who_may_enrol(world, client):
     assert r.status_code == 409 and r.json()["type"] == "/problems/course-full"
     r = await client.get(f"/v1/training/courses/{c['id']}", headers=auth(wkey))
     assert r.json()["enrolled"] == 1
+    other = await course(world, inst_key, skill_codes=["media.video_editor"])
+    seen, cursor = [], None
+    while True:
+        params = {"skill_code": "media.video_editor", "limit": 1,
+                  **({"cursor": cursor} if cursor else {})}
+        r = await client.get("/v1/training/courses", params=params, headers=auth(wkey))
+        assert r.status_code == 200
+        seen += [i["id"] for i in r.json()["items"]]
+        assert all("media.video_editor" in i["skill_codes"] for i in r.json()["items"])
+        if not (cursor := r.json()["next_cursor"]):
+            break
+    assert other["id"] in seen and c["id"] not in seen and len(seen) == len(set(seen))
     r = await client.post("/v1/training/courses", json=course_body(), headers=auth(market))
     assert r.status_code == 403
