@@ -166,18 +166,29 @@ def qualifies(worker: rules.WorkerFacts, skill_codes: frozenset[str], job: Nearb
 def rank_courses(worker: rules.WorkerFacts, skill_codes: frozenset[str], jobs: list[NearbyJob],
                  courses: list[Course], limit: int) -> list[dict]:
     """Pure: for each course, the jobs the worker does not qualify for now and would with the
-    course's skills and certificate; ranked by that count, then by course id."""
-    now_ok = {j.facts.id for j in jobs if qualifies(worker, skill_codes, j)}
+    course's skills and certificate; ranked by that count, then by course id.
+
+    Each job the worker fails is reduced once to what it lacks (skills, certificates) when
+    every other rule passes (the rules run with the job's certificates granted); a course then
+    opens the job when it covers all of that. Jobs failing on anything else stay closed."""
+    gaps: list[tuple[int, frozenset[str], frozenset[str]]] = []
+    for job in jobs:
+        if qualifies(worker, skill_codes, job):
+            continue
+        granted = dataclasses.replace(worker,
+                                      certificates=worker.certificates | job.facts.certificates)
+        if rules.eligible(job.facts, granted):
+            gaps.append((job.facts.id, job.skill_codes - skill_codes,
+                         job.facts.certificates - worker.certificates))
     ranked = []
     for course in courses:
         gained_skills = frozenset(course.skill_codes) - skill_codes
         cert = course.certificate if course.certificate not in worker.certificates else None
         if not gained_skills and cert is None:
             continue
-        after = dataclasses.replace(
-            worker, certificates=worker.certificates | ({cert} if cert else set()))
-        new = sorted(j.facts.id for j in jobs if j.facts.id not in now_ok
-                     and qualifies(after, skill_codes | gained_skills, j))
+        certs = frozenset((cert,)) if cert else frozenset()
+        new = sorted(job_id for job_id, lack_skills, lack_certs in gaps
+                     if lack_skills <= gained_skills and lack_certs <= certs)
         if new:
             ranked.append((course, new, sorted(gained_skills), cert))
     ranked.sort(key=lambda r: (-len(r[1]), r[0].id))
