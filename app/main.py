@@ -49,6 +49,9 @@ from app.reference.router import router as reference_router
 from app.stats.router import router as stats_router
 from app.subsidies.router import BATCH_PATH as SUBSIDY_BATCH_PATH
 from app.subsidies.router import router as subsidies_router
+from app.training.demand_router import router as training_demand_router
+from app.training.router import router as training_router
+from app.training.vouchers_router import router as vouchers_router
 from app.webhooks.router import events_router
 from app.webhooks.router import router as webhooks_router
 from app.webhooks.runner import start_in_process
@@ -157,7 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (api_keys_router, reference_router, employers_router, markets_router,
                    jobs_router, workers_router, engagements_router, webhooks_router,
                    events_router, partners_router, matching_router, subsidies_router,
-                   stats_router, agreements_router, complaints_router, protection_router):
+                   stats_router, agreements_router, complaints_router, protection_router,
+                   training_router, vouchers_router, training_demand_router):
         app.include_router(router, dependencies=[Depends(authenticated)])
 
     # Added innermost first. Outermost: request context, security headers, CORS, key check and

@@ -14,6 +14,17 @@ from app.matching.models import JobMatchKey, WorkerMatchKey
 from app.partners.models import PartnerGrant, PartnerPosting
 from app.protection.models import Protection, ReportedEngagement
 from app.subsidies.models import SubsidyParameters
+from app.training.models import (
+    CatalogueHistory,
+    Course,
+    Enrolment,
+    ShortageTrade,
+    SubsidyRate,
+    TrainingInstitution,
+    TrainingWish,
+    Voucher,
+    VoucherProgramme,
+)
 from app.webhooks.models import EventSequencer, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.workers.models import Worker, WorkerSkill
 
@@ -22,10 +33,13 @@ __all__ = [
     "ApiKey",
     "Application",
     "Base",
+    "CatalogueHistory",
     "Complaint",
     "ComplianceStandard",
+    "Course",
     "Employer",
     "Engagement",
+    "Enrolment",
     "Event",
     "EventSequencer",
     "HoursDispute",
@@ -42,7 +56,13 @@ __all__ = [
     "Protection",
     "Rating",
     "ReportedEngagement",
+    "ShortageTrade",
     "SubsidyParameters",
+    "SubsidyRate",
+    "TrainingInstitution",
+    "TrainingWish",
+    "Voucher",
+    "VoucherProgramme",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

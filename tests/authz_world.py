@@ -7,7 +7,8 @@ Tenant A is the one every row's resource belongs to:
   the worker side of worker A's applications, offers and engagements, never the employer side;
 - worker A acts through its own key.
 Tenant B (employer B, market B in district 500106, worker B who registered itself) is the
-"other tenant" of each role. Admin, inspector and partner have one key each.
+"other tenant" of each role. Admin, inspector and partner have one key each. Training
+institutions A and B (tests/authz_world_training.py) are the `institution` columns.
 
 A builder returns the request for one cell. With `fresh=True` (an allowed write) it makes a
 new resource in the state the operation needs, so one cell's success never spoils the next;
@@ -33,7 +34,7 @@ from tests.engagements_fixtures import shanghai, spot
 from tests.markets_fixtures import draft, full_values, opened
 
 COLUMNS = ("anonymous", "admin", "employer", "other_employer", "market", "other_market",
-           "inspector", "partner", "worker", "other_worker")
+           "inspector", "partner", "worker", "other_worker", "institution", "other_institution")
 SOURCE = "authz-partner"
 HOOK_URL = "http://127.0.0.1:9/authz-hook"  # never called: no dispatcher runs in this test
 
@@ -127,6 +128,9 @@ class AuthzWorld:
         _id, self.keys["inspector"] = await self.key(Role.inspector)
         self.ids["partner_key"], self.keys["partner"] = await self.key(Role.partner)
         await self.grant()
+        from tests.authz_world_training import build_training  # registers its builders too
+
+        await build_training(self)
         return self
 
     async def new_employer(self, verified: bool = True) -> int:
@@ -779,3 +783,5 @@ async def _complaint_decide(w, column, fresh):
     c = await (_complaint(w) if fresh else w.shared("complaint", lambda: _complaint(w)))
     return Call(f"/v1/complaints/{c['id']}/decision",
                 {"outcome": "unsubstantiated", "note": "经核实不属实。"})
+
+import tests.authz_world_training  # noqa: E402, F401 (the training operations' builders)

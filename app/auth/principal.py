@@ -13,6 +13,7 @@ class Role(StrEnum):
     inspector = "inspector"
     partner = "partner"
     worker = "worker"
+    institution = "institution"
 
 
 # What each role may do at most; a key may carry fewer.
@@ -27,21 +28,25 @@ ROLE_SCOPES: dict[Role, frozenset[str]] = {
         {"jobs:read", "jobs:write", "jobs:review", "workers:read", "workers:write",
          "employers:read", "employers:write", "employers:verify", "matches:read",
          "markets:write", "assessments:write", "engagements:read", "engagements:write",
-         "events:read", "webhooks:write", "subsidies:assess", "stats:read", "complaints:handle"}
+         "events:read", "webhooks:write", "subsidies:assess", "stats:read", "complaints:handle",
+         "training:read", "training:write", "training:enrol", "training:stats"}
     ),
     Role.inspector: frozenset(
         {"jobs:read", "employers:read", "markets:read", "assessments:write", "assessments:verify",
-         "stats:read", "complaints:handle"}
+         "stats:read", "complaints:handle", "training:read", "training:stats"}
     ),
     Role.partner: frozenset({"jobs:read", "jobs:write", "events:read", "webhooks:write"}),
     Role.worker: frozenset(
         {"jobs:read", "workers:read", "workers:write", "matches:read", "engagements:read",
-         "engagements:write", "subsidies:assess"}
+         "engagements:write", "subsidies:assess", "training:read", "training:enrol"}
     ),
+    # A training institution (培训机构): its own courses, enrolments and attendance.
+    Role.institution: frozenset({"training:read", "training:courses"}),
 }
 
 # Roles whose key must name what it acts for (a worker key may bind itself later).
-SUBJECT_ROLES = {Role.employer: "employer", Role.market: "market", Role.worker: "worker"}
+SUBJECT_ROLES = {Role.employer: "employer", Role.market: "market", Role.worker: "worker",
+                 Role.institution: "institution"}
 
 
 @dataclass(frozen=True)

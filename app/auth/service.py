@@ -36,9 +36,11 @@ async def _subject_exists(session: AsyncSession, role: Role, subject_id: int) ->
     # Imported here: auth sits below the domains that own the subject tables.
     from app.employers.models import Employer
     from app.markets.models import Market
+    from app.training.models import TrainingInstitution
     from app.workers.models import Worker
 
-    model = {Role.employer: Employer, Role.market: Market, Role.worker: Worker}[role]
+    model = {Role.employer: Employer, Role.market: Market, Role.worker: Worker,
+             Role.institution: TrainingInstitution}[role]
     return await session.get(model, subject_id) is not None
 
 

@@ -75,5 +75,7 @@ class WorkerSkill(Base):
     skill_code: Mapped[str | None] = mapped_column(String(60), nullable=True, index=True)
     similarity: Mapped[float] = mapped_column(Float, default=0.0)
     years: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Where the skill came from when not typed by a person, e.g. "training_enrolment:12".
+    source: Mapped[str | None] = mapped_column(String(60), nullable=True)
 
     worker: Mapped[Worker] = relationship(back_populates="skills", lazy="raise")

@@ -39,7 +39,8 @@ async def worker_out(session: AsyncSession, principal: Principal, worker: Worker
         birth_date=worker.birth_date if full else None,
         gender=worker.gender,
         skills=[
-            {**skill_view(s.raw, s.skill_code, s.similarity), "years": s.years}
+            {**skill_view(s.raw, s.skill_code, s.similarity), "years": s.years,
+             "source": s.source}
             for s in worker.skills
         ],
         unrecognised_skills=unrecognised(worker.skills),

@@ -138,6 +138,7 @@ class WorkerSkillOut(BaseModel):
     skill_name: str | None
     similarity: float
     years: float | None
+    source: str | None = None
 
 
 class HomeLocationOut(BaseModel):

@@ -19,6 +19,7 @@ from app.engagements.models import Engagement
 from app.events.service import record_event
 from app.matching.index import index_worker
 from app.reference.skills import MAX_SKILL_ENTRIES, normalise_skill_entries, normalise_skills
+from app.reference.taxonomy import taxonomy
 from app.workers.models import Worker, WorkerSkill
 from app.workers.schemas import SkillIn, WorkerCreate, WorkerPatch
 
@@ -221,6 +222,34 @@ async def patch_worker(
         worker.min_wage_unit = data.min_wage.unit if data.min_wage else None
     if data.skills is not None:
         worker.skills = _skills(data.skills, settings)
+    await session.flush()
+    await index_worker(session, worker)
+    return worker
+
+
+async def add_credentials(
+    session: AsyncSession, worker_id: int, skill_codes: list[str], certificate: str | None,
+    source: str,
+) -> Worker:
+    """Adds skills (taxonomy codes) and a certificate earned elsewhere (a finished course) to
+    the profile, marked with their source, and re-indexes the worker in the same transaction
+    so the next match sees them. Skills the worker already lists are kept as they are."""
+    worker = await session.scalar(_load().where(Worker.id == worker_id))
+    if worker is None:
+        raise NotFound(f"no worker with id {worker_id}")
+    have = {s.skill_code for s in worker.skills if s.skill_code}
+    position = max((s.position for s in worker.skills), default=-1)
+    for code in skill_codes:
+        if code in have:
+            continue
+        position += 1
+        have.add(code)
+        worker.skills.append(WorkerSkill(
+            position=position, raw=taxonomy().by_code[code].name, skill_code=code,
+            similarity=100.0, years=None, source=source,
+        ))
+    if certificate and certificate not in (worker.certificates or []):
+        worker.certificates = [*(worker.certificates or []), certificate]
     await session.flush()
     await index_worker(session, worker)
     return worker

@@ -2,7 +2,7 @@
 agencies, individual employers, the new-forms register
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0012
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision: str = "0013"
-down_revision: str | None = "0006"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
