@@ -93,7 +93,9 @@ async def test_requests_fail_fast_during_outage_and_recover(private_pg, processe
             while phase != "done":
                 title = f"故障测试岗位{i:04d}"
                 body = job_body(title=title, employer_id=employer_id)
-                body["location"] = {**body["location"], "lat": 29.3 + i * 0.01}
+                # Spread out (no duplicates); the district is derived from each point.
+                body["location"] = {"lat": 29.3 + i * 0.01, "lng": 106.5516,
+                                    "address": f"故障测试路{i}号"}
                 kind = "keyed" if i % 2 else "write"
                 extra = {"Idempotency-Key": f"job-{i:04d}"} if kind == "keyed" else {}
                 await call(kind, client.post("/v1/jobs", headers={**headers, **extra},
