@@ -459,7 +459,7 @@ async def _screening_failure(session: AsyncSession, job: Job, settings: Settings
     and the minimum wage may have changed while it waited."""
     try:
         _screen_text(job.title, job.description)
-        _screen_wage(job.wage_amount, job.wage_unit, settings)
+        _screen_wage(job.wage_amount, job.wage_unit, job.district_code, job.starts_at, settings)
     except PostingRejected as exc:
         return f"{exc.extra.get('reason', 'screening')}: {exc.detail}"
     duplicate = await _find_duplicate(
