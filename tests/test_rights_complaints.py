@@ -224,3 +224,25 @@ async def test_households_register_without_a_credit_code_within_household_limits
     r = await client.patch(f"/v1/employers/{household['id']}",
                            json={"licence_no": "渝人社许可〔2025〕9号"}, headers=auth(key))
     assert r.status_code == 422
+
+
+async def test_complaint_handling_feeds_the_markets_compliance_metrics(app, client, world):
+    from app.complaints.metrics import market_complaint_values
+    from app.db import utcnow
+
+    district = "500113"  # 巴南区: this market is the district's first
+    market_id, market_key = await world.market(district)
+    employer_id, employer_key = await world.employer()
+    await client.patch(f"/v1/employers/{employer_id}", json={"district_code": district},
+                       headers=auth(employer_key))
+    _, worker_key = await world.worker()
+    decided = await _file(client, worker_key, {"type": "employer", "id": employer_id})
+    await _decide(client, market_key, decided["id"])
+    await _file(client, worker_key, {"type": "employer", "id": employer_id}, "wage_arrears")
+    async with app.state.sessionmaker() as session:
+        now = await market_complaint_values(session, market_id, utcnow(), 30)
+        later = await market_complaint_values(session, market_id, utcnow() + timedelta(days=20),
+                                              30)
+    # Now only the decided one is due (on time); past the other's deadline it counts as late.
+    assert now == {"complaints_received": 2, "complaints_on_time_share": 100.0}
+    assert later == {"complaints_received": 2, "complaints_on_time_share": 50.0}

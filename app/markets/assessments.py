@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, Role
 from app.common.problems import Conflict, Forbidden, NotFound, Unprocessable, field_error
+from app.complaints.metrics import market_complaint_values
 from app.db import utcnow
 from app.events.service import record_event
 from app.markets import metrics, scoring
@@ -100,7 +101,10 @@ async def create_assessment(
     standard = await _standard_for(session, principal, data.standard_version)
     _value_errors(standard, data.values)
     now = utcnow()
-    computed = await metrics.platform_values(session, market.id, now, standard.window_days)
+    computed = {
+        **await metrics.platform_values(session, market.id, now, standard.window_days),
+        **await market_complaint_values(session, market.id, now, standard.window_days),
+    }
     inspection = principal.role is Role.inspector
     result = scoring.score(
         standard, scale=market.scale, district_code=market.district_code,

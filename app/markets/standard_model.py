@@ -26,6 +26,9 @@ METRICS: dict[str, Literal["number", "boolean"]] = {
     "median_hours_to_first_match": "number",
     "fill_rate": "number",
     "online_channel": "boolean",
+    # From the complaint channel (app/complaints/metrics.py).
+    "complaints_received": "number",
+    "complaints_on_time_share": "number",
 }
 
 
