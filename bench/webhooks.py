@@ -84,7 +84,7 @@ async def baseline(url: str, n: int, concurrency: int) -> float:
         async def one(i: int) -> None:
             async with sem:
                 msg_id = f"evt_b{run}{i}"
-                body = envelope_bytes(msg_id, "bench.event", datetime.now(UTC), {"i": i})
+                body = envelope_bytes(msg_id, "job.updated", datetime.now(UTC), {"i": i})
                 r = await client.post(url, content=body,
                                       headers=headers_for([secret], msg_id, int(time.time()), body))
                 r.raise_for_status()
@@ -97,7 +97,7 @@ async def baseline(url: str, n: int, concurrency: int) -> float:
 async def insert_events(sessionmaker, n: int, tag: str) -> None:
     async with sessionmaker() as session:
         for i in range(n):
-            record_event(session, "bench.event", resource_type="bench", resource_id=i,
+            record_event(session, "job.updated", resource_type="bench", resource_id=i,
                          data={"run": tag, "i": i, "title": "家庭保洁"}, public=True)
         await session.commit()
 
@@ -167,7 +167,7 @@ async def main() -> None:
         async with sessionmaker() as session:
             admin = Principal(key_id=1, role=Role.admin, scopes=frozenset({"*"}))
             await create_endpoint(session, admin,
-                                  EndpointCreate(url=receiver_url, event_types=["bench.*"]),
+                                  EndpointCreate(url=receiver_url, event_types=["job.*"]),
                                   settings, SECRET_KEY.encode())
             await session.commit()
         env = {**os.environ, "GIGMARKET_DATABASE_URL": url, "GIGMARKET_SECRET_KEY": SECRET_KEY,

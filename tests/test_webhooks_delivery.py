@@ -199,11 +199,11 @@ async def test_two_dispatchers_never_deliver_the_same_attempt_twice(
     wh_app, wh_world, receiver, subscribe, make_dispatcher, is_postgres
 ):
     employer_id, key = await wh_world.employer()
-    endpoint, path = await subscribe(key, ["load.test"])
+    endpoint, path = await subscribe(key, ["job.updated"])
     n = 120
     async with wh_app.state.sessionmaker() as session:
         for i in range(n):
-            record_event(session, "load.test", resource_type="load", resource_id=i,
+            record_event(session, "job.updated", resource_type="load", resource_id=i,
                          data={"i": i}, employer_id=employer_id)
         await session.commit()
 

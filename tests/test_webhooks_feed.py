@@ -95,20 +95,20 @@ async def test_feed_is_in_commit_order_not_id_order(drain, wh_app, wh_world, wh_
     _events, cursor = await poll(wh_client, key)
 
     async with wh_app.state.sessionmaker() as slow, wh_app.state.sessionmaker() as fast:
-        early = record_event(slow, "order.test", resource_type="t", resource_id=1,
+        early = record_event(slow, "job.updated", resource_type="t", resource_id=1,
                              data={"n": "early"}, employer_id=employer_id)
         await slow.flush()
-        late = record_event(fast, "order.test", resource_type="t", resource_id=2,
+        late = record_event(fast, "job.updated", resource_type="t", resource_id=2,
                             data={"n": "late"}, employer_id=employer_id)
         await fast.flush()
         assert early.id < late.id
         await fast.commit()
         await drain(make_dispatcher(), lambda: True)
-        seen, cursor = await poll(wh_client, key, cursor, "order.test")
+        seen, cursor = await poll(wh_client, key, cursor, "job.updated")
         assert [e["data"]["n"] for e in seen] == ["late"]
         await slow.commit()
     await drain(make_dispatcher(), lambda: True)
-    seen, _ = await poll(wh_client, key, cursor, "order.test")
+    seen, _ = await poll(wh_client, key, cursor, "job.updated")
     assert [e["data"]["n"] for e in seen] == ["early"]
 
 

@@ -3,6 +3,10 @@
 openapi-python-client must generate it without a single warning (a warning means a schema or
 operation it dropped), it is installed like a partner would install it, and every call below
 must come back as the typed model of its success answer (a dropped model answers None).
+
+Named to run last: run just before tests/test_webhooks_delivery.py, its generator and pip
+subprocesses made that file's timing-sensitive five-day-disable test fail (a 50 ms retry fired
+inside the first drain). Cause not pinned down; see the contract report.
 """
 
 from __future__ import annotations
