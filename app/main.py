@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
@@ -127,7 +128,9 @@ def _install_database_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc load their scripts from /static-offline-docs (assets in
+    # the fastapi-offline package), never from a CDN an intranet cannot reach.
+    app = FastAPIOffline(
         title="GigMarket (零工市场) API",
         version="0.1.0",
         description=(
