@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.responses import JSONResponse
 
 from app.auth.router import router as api_keys_router
+from app.auth.verified import VerifiedKeys
 from app.common.deps import authenticated
 from app.common.middleware import (
     BodyLimitMiddleware,
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url, settings.db_pool_size)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.secret_key = settings.resolved_secret_key()
+    app.state.verified_keys = VerifiedKeys()
 
     install_problem_handlers(app)
     install_openapi(app)

@@ -8,7 +8,7 @@ from app.main import create_app
 from tests.conftest import auth
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def strict_client(settings):
     strict = settings.model_copy(update={
         "rate_limit_per_key": "3/minute", "rate_limit_per_address": "2/minute",
@@ -24,9 +24,10 @@ async def strict_client(settings):
 async def test_per_key_limit_answers_429_with_retry_after(strict_client, world):
     key = await world.admin()
     other = await world.key(Role.inspector)
+    # The first request counts against the address (the key is not verified yet), then 3 per key.
     codes = [(await strict_client.get("/v1/jobs", headers=auth(key))).status_code
-             for _ in range(4)]
-    assert codes == [200, 200, 200, 429]
+             for _ in range(5)]
+    assert codes == [200, 200, 200, 200, 429]
     r = await strict_client.get("/v1/jobs", headers=auth(key))
     assert r.status_code == 429 and r.headers["content-type"] == "application/problem+json"
     assert 1 <= int(r.headers["retry-after"]) <= 60
@@ -56,3 +57,38 @@ async def test_security_headers_and_cors(client, strict_client, world):
     foreign = await strict_client.options("/v1/jobs", headers={
         "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in foreign.headers
+
+
+async def test_made_up_bearer_tokens_share_the_address_limit(settings):
+    """500 requests from one address, each with a fresh random token: only the address's
+    budget gets through to authentication, the rest are refused before any key lookup."""
+    import secrets
+
+    app = create_app(settings.model_copy(update={
+        "rate_limit_per_key": "1000/minute", "rate_limit_per_address": "20/minute"}))
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 5000))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://gigmarket.test") as c:
+            codes = [
+                (await c.get("/v1/jobs", headers=auth(f"gm_live_{secrets.token_urlsafe(32)}"))
+                 ).status_code
+                for _ in range(500)
+            ]
+    finally:
+        await app.state.engine.dispose()
+    assert codes.count(401) == 20 and codes.count(429) == 480
+    assert codes[:20] == [401] * 20
+
+
+async def test_a_verified_key_gets_its_own_bucket(settings, world):
+    key = await world.admin()
+    app = create_app(settings.model_copy(update={
+        "rate_limit_per_key": "10/minute", "rate_limit_per_address": "2/minute"}))
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 5000))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://gigmarket.test") as c:
+            codes = [(await c.get("/v1/jobs", headers=auth(key))).status_code for _ in range(8)]
+            anonymous = (await c.get("/v1/jobs")).status_code
+    finally:
+        await app.state.engine.dispose()
+    assert codes == [200] * 8 and anonymous == 401  # one address hit so far, then per key

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, Role
-from app.auth.service import authenticate
+from app.auth.service import authenticate, hash_key
 from app.common.problems import Forbidden, Unauthorized
 from app.config import Settings
 from app.db import session_scope
@@ -40,7 +40,10 @@ async def _principal(request: Request, session: SessionDep) -> Principal:
             "send an API key as 'Authorization: Bearer gm_live_…'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    principal = await authenticate(session, request.app.state.secret_key, token.strip())
+    secret = request.app.state.secret_key
+    principal = await authenticate(session, secret, token.strip())
+    # From now on the rate limiter counts this key in its own bucket (see ratelimit.py).
+    request.app.state.verified_keys.add(hash_key(secret, token.strip()))
     request.state.principal = principal
     return principal
 

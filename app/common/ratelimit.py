@@ -1,5 +1,9 @@
 """Per-key and per-address rate limits (the `limits` library), answered as 429 problems.
 
+A request counts against its key's bucket only when that key has authenticated in this process
+recently (app.auth.verified); every other request, with no key or with a made-up one, counts
+against its address, so fresh random tokens buy no extra budget.
+
 The default storage is in-process memory, which suits the embedded single-process setup; with
 several API processes each one counts alone (a limit of N allows up to N × processes). Set
 GIGMARKET_RATE_LIMIT_STORAGE=async+redis://host:6379 to share the counters between processes.
@@ -16,6 +20,7 @@ from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.service import hash_key
+from app.auth.verified import bearer_token
 from app.common.middleware import send_problem
 
 # Probes and scrapes must never be throttled away from the load balancer and Prometheus.
@@ -32,12 +37,12 @@ class RateLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
             return await self.app(scope, receive, send)
-        header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
+        state = scope["app"].state
+        token = bearer_token(dict(scope["headers"]))
+        key_hash = hash_key(state.secret_key, token) if token else None
+        if key_hash is not None and key_hash in state.verified_keys:
             # Keyed hash: the limiter's storage never holds a usable key.
-            identity = "key:" + hash_key(scope["app"].state.secret_key, token.strip())[:32]
-            item = self.per_key
+            identity, item = "key:" + key_hash[:32], self.per_key
         else:
             client = scope.get("client") or ("unknown", 0)
             identity, item = f"addr:{client[0]}", self.per_address

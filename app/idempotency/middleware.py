@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.service import hash_key
+from app.auth.verified import bearer_token, key_is_valid
 from app.common.middleware import send_problem
 from app.common.problems import DATABASE_UNAVAILABLE
 from app.db import database_unavailable, utcnow
@@ -61,7 +62,17 @@ class IdempotencyMiddleware:
             more = message.get("more_body", False)
 
         state = scope["app"].state
-        token = headers.get("authorization", "").partition(" ")[2].strip()
+        token = bearer_token(dict(scope["headers"]))
+        try:
+            # Authenticate before claiming: a caller without a live key writes nothing here;
+            # the route itself answers its 401.
+            valid = token is not None and await key_is_valid(state, token)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            return await send_problem(send, **DATABASE_UNAVAILABLE)
+        if not valid:
+            return await self.app(scope, _replaying(body, receive), send)
         owner = hash_key(state.secret_key, token)
         fingerprint = hashlib.sha256(
             b"\0".join([scope["path"].encode(), scope.get("query_string", b""), body])
@@ -85,13 +96,6 @@ class IdempotencyMiddleware:
 
         captured: dict = {"status": 500, "headers": [], "body": b""}
 
-        async def replay_body() -> Message:
-            nonlocal body
-            if body is None:
-                return await receive()
-            chunk, body = body, None
-            return {"type": "http.request", "body": chunk, "more_body": False}
-
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
@@ -101,7 +105,7 @@ class IdempotencyMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, replay_body, capture)
+            await self.app(scope, _replaying(body, receive), capture)
         except BaseException:
             await _quietly(_release(state, owner, key))
             raise
@@ -119,6 +123,18 @@ class IdempotencyMiddleware:
                 kept, body = {SECRET_WITHHELD: "1"}, None
             await _quietly(_finish(state, owner, key, status, kept, body))
         return None
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """The body this middleware already read, handed on once; then the real channel."""
+    pending: list[bytes] = [body]
+
+    async def replay() -> Message:
+        if not pending:
+            return await receive()
+        return {"type": "http.request", "body": pending.pop(), "more_body": False}
+
+    return replay
 
 
 async def _quietly(bookkeeping) -> None:
