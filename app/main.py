@@ -89,7 +89,9 @@ async def lifespan(app: FastAPI):
 
 def _install_database_handlers(app: FastAPI) -> None:
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database_unavailable", error_type=type(exc).__name__, path=request.url.path)
+        cause = exc.__cause__
+        log.warning("database_unavailable", error_type=type(exc).__name__, path=request.url.path,
+                    cause=type(cause).__name__ if cause is not None else None)
         return problem_response(**DATABASE_UNAVAILABLE, instance=request.url.path)
 
     async def conflict(request: Request, exc: Exception) -> JSONResponse:
