@@ -30,6 +30,7 @@ from app.common.problems import (
     problem_response,
 )
 from app.common.ratelimit import RateLimitMiddleware
+from app.common.strict_query import STRICT_QUERY
 from app.config import Settings, get_settings
 from app.db import UNAVAILABLE_ERRORS, database_unavailable, make_engine, make_sessionmaker
 from app.employers.router import router as employers_router
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "problem+json; lists use opaque cursors; POSTs accept `Idempotency-Key`."
         ),
         lifespan=lifespan,
+        dependencies=[STRICT_QUERY],
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, settings.db_pool_size)

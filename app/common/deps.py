@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth.principal import Principal, Role
 from app.auth.service import authenticate, hash_key
 from app.common.problems import Forbidden, Unauthorized
+from app.common.strict_query import reject_unknown_query
 from app.config import Settings
 from app.db import session_scope
 
@@ -45,6 +46,7 @@ async def _principal(request: Request, session: SessionDep) -> Principal:
     # From now on the rate limiter counts this key in its own bucket (see ratelimit.py).
     request.app.state.verified_keys.add(hash_key(secret, token.strip()))
     request.state.principal = principal
+    await reject_unknown_query(request)  # only now: a caller without a key learns nothing
     return principal
 
 
