@@ -1,6 +1,7 @@
 """Rate limits, security headers and CORS, on an app instance with small limits."""
 
 import httpx
+from sqlalchemy import event
 import pytest
 
 from app.auth.principal import Role
@@ -24,10 +25,9 @@ async def strict_client(settings):
 async def test_per_key_limit_answers_429_with_retry_after(strict_client, world):
     key = await world.admin()
     other = await world.key(Role.inspector)
-    # The first request counts against the address (the key is not verified yet), then 3 per key.
     codes = [(await strict_client.get("/v1/jobs", headers=auth(key))).status_code
-             for _ in range(5)]
-    assert codes == [200, 200, 200, 200, 429]
+             for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
     r = await strict_client.get("/v1/jobs", headers=auth(key))
     assert r.status_code == 429 and r.headers["content-type"] == "application/problem+json"
     assert 1 <= int(r.headers["retry-after"]) <= 60
@@ -67,6 +67,13 @@ async def test_made_up_bearer_tokens_share_the_address_limit(settings):
     app = create_app(settings.model_copy(update={
         "rate_limit_per_key": "1000/minute", "rate_limit_per_address": "20/minute"}))
     transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 5000))
+    lookups: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        if "api_keys" in statement:
+            lookups.append(statement)
+
+    event.listen(app.state.engine.sync_engine, "before_cursor_execute", record)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://gigmarket.test") as c:
             codes = [
@@ -78,6 +85,7 @@ async def test_made_up_bearer_tokens_share_the_address_limit(settings):
         await app.state.engine.dispose()
     assert codes.count(401) == 20 and codes.count(429) == 480
     assert codes[:20] == [401] * 20
+    assert 0 < len(lookups) <= 2 * 20  # past the address budget, no key lookups at all
 
 
 async def test_a_verified_key_gets_its_own_bucket(settings, world):
@@ -91,4 +99,4 @@ async def test_a_verified_key_gets_its_own_bucket(settings, world):
             anonymous = (await c.get("/v1/jobs")).status_code
     finally:
         await app.state.engine.dispose()
-    assert codes == [200] * 8 and anonymous == 401  # one address hit so far, then per key
+    assert codes == [200] * 8 and anonymous == 401  # a valid key never uses the address budget

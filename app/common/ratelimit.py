@@ -1,8 +1,9 @@
 """Per-key and per-address rate limits (the `limits` library), answered as 429 problems.
 
-A request counts against its key's bucket only when that key has authenticated in this process
-recently (app.auth.verified); every other request, with no key or with a made-up one, counts
-against its address, so fresh random tokens buy no extra budget.
+A request counts against its key's bucket only once the key is verified (app.auth.verified:
+remembered for a minute after one lookup); every other request, with no key or a made-up,
+revoked or expired one, counts against its address, so fresh random tokens buy no extra budget.
+An unverified token is looked up only while its address has budget left.
 
 The default storage is in-process memory, which suits the embedded single-process setup; with
 several API processes each one counts alone (a limit of N allows up to N × processes). Set
@@ -20,8 +21,10 @@ from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.service import hash_key
-from app.auth.verified import bearer_token
+from app.auth.verified import bearer_token, key_is_valid
 from app.common.middleware import send_problem
+from app.common.problems import DATABASE_UNAVAILABLE
+from app.db import database_unavailable
 
 # Probes and scrapes must never be throttled away from the load balancer and Prometheus.
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
@@ -39,13 +42,25 @@ class RateLimitMiddleware:
             return await self.app(scope, receive, send)
         state = scope["app"].state
         token = bearer_token(dict(scope["headers"]))
-        key_hash = hash_key(state.secret_key, token) if token else None
-        if key_hash is not None and key_hash in state.verified_keys:
-            # Keyed hash: the limiter's storage never holds a usable key.
-            identity, item = "key:" + key_hash[:32], self.per_key
-        else:
-            client = scope.get("client") or ("unknown", 0)
-            identity, item = f"addr:{client[0]}", self.per_address
+        client = scope.get("client") or ("unknown", 0)
+        address = f"addr:{client[0]}"
+        identity, item = address, self.per_address
+        # A key not seen lately is looked up only while its address still has budget, so
+        # made-up tokens cost at most the address limit in lookups, then 429 with none.
+        if token and (
+            hash_key(state.secret_key, token) in state.verified_keys
+            or await self.limiter.test(self.per_address, "gigmarket", address)
+        ):
+            try:
+                valid = await key_is_valid(state, token)
+            except Exception as exc:
+                if not database_unavailable(exc):
+                    raise
+                return await send_problem(send, **DATABASE_UNAVAILABLE)
+            if valid:
+                # Keyed hash: the limiter's storage never holds a usable key.
+                identity = "key:" + hash_key(state.secret_key, token)[:32]
+                item = self.per_key
         if await self.limiter.hit(item, "gigmarket", identity):
             return await self.app(scope, receive, send)
         stats = await self.limiter.get_window_stats(item, "gigmarket", identity)
