@@ -1,8 +1,8 @@
 """Rate limits, security headers and CORS, on an app instance with small limits."""
 
 import httpx
-from sqlalchemy import event
 import pytest
+from sqlalchemy import event
 
 from app.auth.principal import Role
 from app.main import create_app
