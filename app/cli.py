@@ -43,10 +43,20 @@ async def _create_key(sessionmaker, settings, *, role, name, subject_id, scopes)
     return key
 
 
-async def _demo(sessionmaker, settings) -> str:
-    """Seeds the demo data set once (an empty database only), then issues a demo admin key."""
+def demo_key_file(settings) -> Path:
+    """Where `serve --demo` keeps its admin key (beside the secret key file, mode 0600)."""
+    return settings.secret_key_file.parent / ".gigmarket-demo-key"
+
+
+async def _demo(sessionmaker, settings) -> tuple[str, bool]:
+    """Seeds the demo data set once (an empty database only); returns the demo admin key and
+    whether it is new. The key is kept in demo_key_file and reused while it still works on
+    this database, so restarting the demo does not pile up admin keys."""
+    import os
+
     from sqlalchemy import func, select
 
+    from app.auth.keycache import KeyCache
     from app.jobs.models import Job
     from app.seed import seed
 
@@ -54,9 +64,21 @@ async def _demo(sessionmaker, settings) -> str:
         has_jobs = await session.scalar(select(func.count()).select_from(Job))
     if not has_jobs:
         await seed(sessionmaker, workers=300, jobs=60, markets=6, seed_value=2024)
-    return await _create_key(
+    path = demo_key_file(settings)
+    if path.exists():
+        kept = path.read_text().strip()
+        keys = KeyCache(settings.resolved_secret_key(), ttl=0)
+        if await keys.verify(sessionmaker, kept, keys.digest(kept)) is not None:
+            return kept, False
+        # another database, or revoked: issue a new one
+    key = await _create_key(
         sessionmaker, settings, role="admin", name="demo admin", subject_id=None, scopes=None
     )
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    return key, True
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -73,8 +95,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     _migrate(settings.database_url)
     if args.demo:
-        key = asyncio.run(_with_sessionmaker(_demo))
-        print(f"Demo admin key (shown once): {key}", flush=True)
+        key, new = asyncio.run(_with_sessionmaker(_demo))
+        where = demo_key_file(settings)
+        print(f"Demo admin key ({'new, ' if new else ''}kept in {where}): {key}", flush=True)
         print(
             f"Try: curl -H 'Authorization: Bearer {key}' "
             f"http://{args.host}:{args.port}/v1/jobs?limit=5",
@@ -242,8 +265,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _settings_error(exc: Exception) -> str:
+    """One line naming the variable at fault (not a traceback)."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        name = "GIGMARKET_" + str(err["loc"][0]).upper() if err.get("loc") else "a setting"
+        return f"{name}: {err['msg']}"
+    text = str(exc)  # SettingsError: 'error parsing value for field "x" from source …'
+    field = text.split('"')[1] if text.count('"') >= 2 else ""
+    name = f"GIGMARKET_{field.upper()}" if field else "a setting"
+    return f"{name} could not be read; list settings are JSON, e.g. '[\"127.0.0.1\"]'"
+
+
 def main(argv: list[str] | None = None) -> int:
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
     args = build_parser().parse_args(argv)
+    try:
+        get_settings()
+    except (SettingsError, ValidationError) as exc:
+        print(f"gigmarket: configuration error: {_settings_error(exc)}", file=sys.stderr)
+        return 2
     return args.func(args)
 
 

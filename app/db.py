@@ -63,9 +63,29 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+class DatabaseUnavailableError(Exception):
+    """The database did not give us a connection, for whatever reason: refused, not accepting
+    connections, too many connections, starting up or shutting down, a bad password."""
+
+
+def _connect_or_unavailable(engine: AsyncEngine) -> None:
+    """Every failure to open a connection becomes DatabaseUnavailableError (a 503 problem).
+
+    Listing causes by type missed some (asyncpg raises its own server errors, not DBAPI ones,
+    while connecting: ALLOW_CONNECTIONS false answered 500), so none are listed."""
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect, _record, cargs, cparams):
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as exc:
+            raise DatabaseUnavailableError(f"{type(exc).__name__}: {exc}") from exc
+
+
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
+        _connect_or_unavailable(engine)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -77,9 +97,11 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
             cur.close()
 
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_timeout=5
     )
+    _connect_or_unavailable(engine)
+    return engine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -127,10 +149,11 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
 
 
 # Failures that mean "the database is not there right now" (answered 503 + Retry-After), not
-# a bug. Raw asyncpg errors escape SQLAlchemy's wrapping when a connection is being opened
-# while the server shuts down or starts up.
+# a bug: any failure to connect (DatabaseUnavailableError), a pool with no free connection, a
+# connection lost mid-statement. Raw asyncpg errors escape SQLAlchemy's wrapping when a
+# connection breaks while the server shuts down.
 UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
-    sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, OSError,
+    DatabaseUnavailableError, sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, OSError,
     asyncpg.exceptions.OperatorInterventionError, asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.TooManyConnectionsError,
 )

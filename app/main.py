@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,6 +31,7 @@ from app.common.problems import (
     problem_response,
 )
 from app.common.ratelimit import AccessMiddleware
+from app.common.strict_query import STRICT_QUERY
 from app.complaints.router import router as complaints_router
 from app.config import Settings, get_settings
 from app.db import UNAVAILABLE_ERRORS, database_unavailable, make_engine, make_sessionmaker
@@ -94,7 +96,9 @@ async def lifespan(app: FastAPI):
 
 def _install_database_handlers(app: FastAPI) -> None:
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database_unavailable", error_type=type(exc).__name__, path=request.url.path)
+        cause = exc.__cause__
+        log.warning("database_unavailable", error_type=type(exc).__name__, path=request.url.path,
+                    cause=type(cause).__name__ if cause is not None else None)
         return problem_response(**DATABASE_UNAVAILABLE, instance=request.url.path)
 
     async def conflict(request: Request, exc: Exception) -> JSONResponse:
@@ -134,7 +138,9 @@ def _install_database_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    app = FastAPI(
+    # FastAPIOffline: /docs and /redoc load their scripts from /static-offline-docs (assets in
+    # the fastapi-offline package), never from a CDN an intranet cannot reach.
+    app = FastAPIOffline(
         title="GigMarket API",
         version="0.1.0",
         description=(
@@ -143,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "problem+json; lists use opaque cursors; POSTs accept `Idempotency-Key`."
         ),
         lifespan=lifespan,
+        dependencies=[STRICT_QUERY],
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, settings.db_pool_size)

@@ -4,13 +4,14 @@ import secrets
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from app.auth.principal import Role
 from app.main import create_app
 from tests.conftest import auth
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def strict_client(settings):
     strict = settings.model_copy(update={
         "rate_limit_per_key": "3/minute", "rate_limit_per_address": "2/minute",
@@ -154,3 +155,46 @@ async def test_revoked_key_stops_at_once_here_and_within_the_cache_time_elsewher
         await asyncio.sleep(0.35)
         assert (await elsewhere.get("/v1/jobs", headers=auth(key))).status_code == 401
     await other.state.engine.dispose()
+
+
+async def test_made_up_bearer_tokens_share_the_address_limit(settings):
+    """500 requests from one address, each with a fresh random token: only the address's
+    budget gets through to authentication, the rest are refused before any key lookup."""
+    import secrets
+
+    app = create_app(settings.model_copy(update={
+        "rate_limit_per_key": "1000/minute", "rate_limit_per_address": "20/minute"}))
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 5000))
+    lookups: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        if "api_keys" in statement:
+            lookups.append(statement)
+
+    event.listen(app.state.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://gigmarket.test") as c:
+            codes = [
+                (await c.get("/v1/jobs", headers=auth(f"gm_live_{secrets.token_urlsafe(32)}"))
+                 ).status_code
+                for _ in range(500)
+            ]
+    finally:
+        await app.state.engine.dispose()
+    assert codes.count(401) == 20 and codes.count(429) == 480
+    assert codes[:20] == [401] * 20
+    assert 0 < len(lookups) <= 2 * 20  # past the address budget, no key lookups at all
+
+
+async def test_a_verified_key_gets_its_own_bucket(settings, world):
+    key = await world.admin()
+    app = create_app(settings.model_copy(update={
+        "rate_limit_per_key": "10/minute", "rate_limit_per_address": "2/minute"}))
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.10", 5000))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://gigmarket.test") as c:
+            codes = [(await c.get("/v1/jobs", headers=auth(key))).status_code for _ in range(8)]
+            anonymous = (await c.get("/v1/jobs")).status_code
+    finally:
+        await app.state.engine.dispose()
+    assert codes == [200] * 8 and anonymous == 401  # a valid key never uses the address budget

@@ -298,3 +298,44 @@ async def test_ids_beyond_64_bits_are_422_not_500(client, world):
                 "/v1/jobs?employer_id=99999999999999999999"):
         r = await client.get(url, headers=auth(key))
         assert r.status_code == 422, url
+
+
+async def test_unauthenticated_idempotent_posts_write_nothing(client, world, app):
+    """Counted at the database: not one INSERT, UPDATE or DELETE (a claim released at once
+    would leave the row count equal, so the statements are what is counted)."""
+    from sqlalchemy import event
+
+    writes: list[str] = []
+
+    def record(conn, cursor, statement, params, context, executemany) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            writes.append(statement)
+
+    async def rows() -> int:
+        async with app.state.sessionmaker() as session:
+            return await session.scalar(select(func.count()).select_from(IdempotencyRecord))
+
+    before = await rows()
+    event.listen(app.state.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        for i, headers in enumerate([
+            {},  # no key at all
+            auth("gm_live_" + "x" * 43),  # made up
+            auth("not-even-a-key"),
+            {"Authorization": "Basic dXNlcjpwdw=="},
+        ]):
+            for _ in range(2):
+                r = await client.post("/v1/jobs", json=job_body(),
+                                      headers={**headers, "Idempotency-Key": f"anon-{i}"})
+                assert r.status_code == 401, r.text
+                assert "idempotent-replayed" not in r.headers
+        assert writes == []
+    finally:
+        event.remove(app.state.engine.sync_engine, "before_cursor_execute", record)
+    assert await rows() == before
+    # A live key still claims its key (the middleware is not simply off).
+    _eid, key = await world.employer()
+    r = await client.post("/v1/jobs", json=job_body(),
+                          headers={**auth(key), "Idempotency-Key": "authed-1"})
+    assert r.status_code == 201, r.text
+    assert await rows() == before + 1

@@ -84,3 +84,56 @@ def test_real_serve_process_answers_over_a_socket(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def _demo_key(script: Path, tmp_path: Path, env: dict[str, str]) -> str:
+    """Starts `serve --demo`, reads the key line, stops the process."""
+    proc = subprocess.Popen(
+        [str(script), "serve", "--demo", "--port", str(_free_port())],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        line = proc.stdout.readline()
+        assert "gm_live_" in line, line
+        return line.split()[-1]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+async def test_demo_reuses_its_admin_key(backend_url, tmp_path):
+    import asyncio
+
+    from sqlalchemy import text
+
+    url, drop = await asyncio.to_thread(fresh_database, backend_url, tmp_path, "demo")
+    env = {**os.environ, "GIGMARKET_DATABASE_URL": url,
+           "GIGMARKET_SECRET_KEY_FILE": str(tmp_path / "secret"),
+           "GIGMARKET_DISPATCHER_IN_PROCESS": "false"}
+    env.pop("GIGMARKET_SECRET_KEY", None)
+    script = Path(sys.executable).parent / "gigmarket"
+    try:
+        first = await asyncio.to_thread(_demo_key, script, tmp_path, env)
+        second = await asyncio.to_thread(_demo_key, script, tmp_path, env)
+        assert first == second
+        assert (tmp_path / ".gigmarket-demo-key").read_text().strip() == first
+        assert (tmp_path / ".gigmarket-demo-key").stat().st_mode & 0o077 == 0
+        engine = create_async_engine(url)
+        async with engine.connect() as conn:
+            admins = await conn.scalar(text("SELECT count(*) FROM api_keys WHERE role = 'admin'"))
+        await engine.dispose()
+        assert admins == 1
+    finally:
+        await asyncio.to_thread(drop)
+
+
+def test_a_malformed_allow_list_is_a_one_line_error(tmp_path):
+    script = Path(sys.executable).parent / "gigmarket"
+    env = {**os.environ, "GIGMARKET_WEBHOOK_ALLOW_LIST": "127.0.0.1,localhost",
+           "GIGMARKET_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"}
+    r = subprocess.run([str(script), "migrate"], cwd=tmp_path, env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "GIGMARKET_WEBHOOK_ALLOW_LIST" in r.stderr and '["127.0.0.1"]' in r.stderr
+    assert not (tmp_path / "x.db").exists()

@@ -132,3 +132,35 @@ async def test_redeliver_sends_the_same_event_again(drain, wh_world, wh_client, 
     assert r.status_code in (404, 422)  # public event, but no endpoint of theirs subscribes
     r = await wh_client.post("/v1/events/evt_nope/redeliver", headers=auth(key))
     assert r.status_code == 404
+
+
+async def test_redeliver_sends_now_when_a_delivery_waits_for_its_retry(
+    drain, wh_app, wh_world, wh_client, receiver, subscribe, make_dispatcher
+):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app.db import utcnow
+    from app.webhooks.models import WebhookDelivery
+
+    _eid, key = await wh_world.employer()
+    endpoint, path = await subscribe(key, ["job.created"])
+    receiver.script(path, 500)  # the first attempt fails: the next one waits an hour
+    await wh_world.job(key)
+    await drain(make_dispatcher(schedule=[0, 3600]), lambda: len(receiver.at(path)) >= 1)
+    event_id = receiver.at(path)[0].headers["webhook-id"]
+    async with wh_app.state.sessionmaker() as session:
+        waiting = await session.scalar(select(WebhookDelivery).where(
+            WebhookDelivery.endpoint_id == endpoint["id"]))
+        assert waiting.status == "pending" and waiting.attempt_count == 1
+        assert waiting.next_attempt_at > utcnow() + timedelta(minutes=30)
+
+    r = await wh_client.post(f"/v1/events/{event_id}/redeliver", headers=auth(key))
+    assert r.status_code == 202, r.text
+    await drain(make_dispatcher(schedule=[0, 3600]), lambda: len(receiver.at(path)) >= 2,
+                limit=5)
+    async with wh_app.state.sessionmaker() as session:
+        done = await session.scalar(select(WebhookDelivery).where(
+            WebhookDelivery.endpoint_id == endpoint["id"]))
+        assert done.status == "succeeded" and done.attempt_count == 1

@@ -1,7 +1,8 @@
 """Verified API keys, remembered per process for a few seconds.
 
 A key's role, scopes and subject never change once it is bound to its subject; only revocation
-and expiry do (a worker key without a worker yet is never cached: its first profile binds it). So a verified key is kept for `ttl` seconds (never past its own expiry): a revocation takes
+and expiry do (a worker key without a worker yet is never cached: its first profile binds it).
+So a verified key is kept for `ttl` seconds (never past its own expiry): a revocation takes
 effect in every process within that time. Unknown or refused tokens are never remembered, so a
 stream of made-up tokens cannot fill the cache; those requests are rate-limited per address
 before they are looked up (see app/common/ratelimit.py).

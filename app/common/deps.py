@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, Role
 from app.common.problems import Forbidden, Unauthorized
+from app.common.strict_query import reject_unknown_query
 from app.config import Settings
 from app.db import session_scope
 
@@ -35,6 +36,7 @@ async def _principal(request: Request) -> Principal:
     # AccessMiddleware verified the key (or found none) before the route ran.
     principal = getattr(request.state, "principal", None)
     if principal is not None:
+        await reject_unknown_query(request)  # only now: a caller without a key learns nothing
         return principal
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -9,7 +9,8 @@ import time
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.common.problems import PROBLEM_JSON, problem_body
+from app.common.i18n import LANGUAGE, preferred_language
+from app.common.problems import PROBLEM_JSON, language_headers, problem_body
 
 access_log = structlog.get_logger("gigmarket.access")
 
@@ -27,6 +28,10 @@ class RequestContextMiddleware:
         request_id = incoming if 0 < len(incoming) <= 64 and incoming.isascii() else None
         request_id = request_id or secrets.token_hex(8)
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        # Not reset afterwards: the outermost 500 handler runs after this returns. Each request
+        # sets it anew.
+        LANGUAGE.set(preferred_language(
+            dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")))
         started = time.perf_counter()
         status = 500
 
@@ -114,7 +119,8 @@ async def send_problem(
         (b"content-type", PROBLEM_JSON.encode()),
         (b"content-length", str(len(body)).encode()),
     ]
-    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    headers = {**(headers or {}), **language_headers()}
+    raw_headers += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -13,7 +13,14 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
+from app.common.i18n import LANGUAGE, ZH, detail_for, field_error_zh, title_for
+
 PROBLEM_JSON = "application/problem+json"
+
+
+def language_headers() -> dict[str, str]:
+    """Problems vary by Accept-Language; say which language this one is in."""
+    return {"Content-Language": LANGUAGE.get(), "Vary": "Accept-Language"}
 log = structlog.get_logger("gigmarket.errors")
 
 
@@ -33,10 +40,12 @@ class Problem(Exception):
         title: str | None = None,
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
+        detail_zh: str | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.detail_zh = detail_zh  # for Accept-Language: zh-CN (app.common.i18n)
         if status is not None:
             self.status = status
         if slug is not None:
@@ -78,13 +87,15 @@ def field_error(pointer: str, detail: str) -> Unprocessable:
 
 
 def problem_body(
-    status: int, title: str, detail: str, slug: str, instance: str | None = None, **extra: Any
+    status: int, title: str, detail: str, slug: str, instance: str | None = None,
+    detail_zh: str | None = None, **extra: Any
 ) -> dict[str, Any]:
+    """The problem document, in the request's language (titles by slug, app.common.i18n)."""
     body: dict[str, Any] = {
         "type": f"/problems/{slug}",
-        "title": title,
+        "title": title_for(slug, title),
         "status": status,
-        "detail": detail,
+        "detail": detail_for(slug, detail, detail_zh),
     }
     if instance:
         body["instance"] = instance
@@ -113,7 +124,7 @@ def problem_response(
         problem_body(status, title, detail, slug, **extra),
         status_code=status,
         media_type=PROBLEM_JSON,
-        headers=headers,
+        headers={**(headers or {}), **language_headers()},
     )
 
 
@@ -133,6 +144,7 @@ def _clean_message(err: dict[str, Any]) -> str:
 
 
 def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    zh = LANGUAGE.get() == ZH
     out = []
     for err in exc.errors():
         item = _pointer(tuple(err.get("loc", ())))
@@ -141,6 +153,8 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
             item["detail"] = "request body is not valid JSON"
         else:
             item["detail"] = _clean_message(err)
+        if zh:
+            item["detail"] = field_error_zh(err, item["detail"])
         out.append(item)
     return out
 
@@ -166,6 +180,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=exc.headers,
             instance=request.url.path,
             errors=exc.errors,
+            detail_zh=exc.detail_zh,
             **exc.extra,
         )
 
@@ -174,13 +189,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = validation_errors(exc)
         first = errors[0] if errors else {"detail": "invalid request"}
         where = first.get("pointer") or first.get("parameter") or "body"
+        more = len(errors) - 1
         return problem_response(
             422,
             "Validation failed",
-            f"{where}: {first['detail']}" + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""),
+            f"{where}: {first['detail']}" + (f" (+{more} more)" if more else ""),
             "validation-error",
             instance=request.url.path,
             errors=errors,
+            detail_zh=f"{where}：{first['detail']}" + (f"（另有 {more} 处）" if more else ""),
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -84,13 +84,6 @@ class IdempotencyMiddleware:
 
         captured: dict = {"status": 500, "headers": [], "body": b""}
 
-        async def replay_body() -> Message:
-            nonlocal body
-            if body is None:
-                return await receive()
-            chunk, body = body, None
-            return {"type": "http.request", "body": chunk, "more_body": False}
-
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 captured["status"] = message["status"]
@@ -100,7 +93,7 @@ class IdempotencyMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, replay_body, capture)
+            await self.app(scope, _replaying(body, receive), capture)
         except BaseException:
             await _quietly(_release(state, owner, key))
             raise
@@ -118,6 +111,18 @@ class IdempotencyMiddleware:
                 kept, body = {SECRET_WITHHELD: "1"}, None
             await _quietly(_finish(state, owner, key, status, kept, body))
         return None
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """The body this middleware already read, handed on once; then the real channel."""
+    pending: list[bytes] = [body]
+
+    async def replay() -> Message:
+        if not pending:
+            return await receive()
+        return {"type": "http.request", "body": pending.pop(), "more_body": False}
+
+    return replay
 
 
 async def _quietly(bookkeeping) -> None:

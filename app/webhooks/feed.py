@@ -58,8 +58,10 @@ async def get_event(session: AsyncSession, principal: Principal, public_id: str)
 async def redeliver(
     session: AsyncSession, principal: Principal, public_id: str, endpoint_id: int | None
 ) -> list[WebhookDelivery]:
-    """Queues the event again for the caller's endpoints (or the one named): a finished
-    delivery starts a fresh schedule; a pending one is left as it is."""
+    """Sends the event again now to the caller's endpoints (or the one named): every
+    delivery, finished or waiting for its next retry, restarts its schedule from the first
+    attempt (a receiver just fixed should not wait out a long backoff). An attempt in flight
+    at that moment loses its claim; its result is not recorded, the new attempt's is."""
     event = await get_event(session, principal, public_id)
     if endpoint_id is not None:
         targets = [await get_endpoint(session, principal, endpoint_id)]
@@ -94,7 +96,7 @@ async def redeliver(
                 next_attempt_at=now,
             )
             session.add(delivery)
-        elif delivery.status != "pending":
+        else:
             delivery.status, delivery.attempt_count = "pending", 0
             delivery.next_attempt_at, delivery.claim_token = now, None
         out.append(delivery)

@@ -250,14 +250,20 @@ def event_out(event) -> EventOut:
                     data=event.data)
 
 
-def _feed_position(after: str | None) -> int:
-    if after is None:
-        return 0
-    seq = decode_cursor(after).get("seq")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise Problem("after: not a cursor this feed issued", status=422,
+def _feed_position(cursor: str | None, after: str | None) -> int:
+    if cursor is not None and after is not None and cursor != after:
+        raise Problem("send cursor (or the deprecated after), not both", status=422,
                       slug="validation-error", title="Validation failed",
                       errors=[{"parameter": "after", "in": "query",
+                               "detail": "send cursor (or the deprecated after), not both"}])
+    name, value = ("cursor", cursor) if cursor is not None else ("after", after)
+    if value is None:
+        return 0
+    seq = decode_cursor(value).get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise Problem(f"{name}: not a cursor this feed issued", status=422,
+                      slug="validation-error", title="Validation failed",
+                      errors=[{"parameter": name, "in": "query",
                                "detail": "not a cursor this feed issued"}])
     return seq
 
@@ -265,20 +271,24 @@ def _feed_position(after: str | None) -> int:
 @events_router.get("", response_model=EventFeed, operation_id="events_list", summary="List events")
 async def list_events(
     session: SessionDep,
-    after: Annotated[str | None, Query(max_length=512,
-                                       description="next_cursor of the previous poll")] = None,
+    cursor: Annotated[str | None, Query(max_length=512,
+                                        description="next_cursor of the previous poll")] = None,
+    after: Annotated[str | None, Query(
+        max_length=512, deprecated=True,
+        description="Deprecated: the same as `cursor` (the feed's former name for it)")] = None,
     type: Annotated[EventType | None, Query(description="'job.created', 'job.*'")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     principal: Principal = require("events:read"),
 ) -> EventFeed:
-    """Events you may see, in commit order. Poll with `after=next_cursor`; an event appears
-    once its transaction has committed and a dispatcher has ordered it (within a poll
-    interval), and never later below a cursor you already passed.
+    """Events you may see, in commit order. Poll with `cursor=next_cursor`, as every list
+    pages (`after=` is still accepted but deprecated); an event appears once its transaction
+    has committed and a dispatcher has ordered it (within a poll interval), and never later
+    below a cursor you already passed.
 
     Callers: admin, any employer, any market, partners. Refuses: inspectors and workers (403).
     """
     rows, position, has_more = await feed_service.feed(
-        session, principal, after=_feed_position(after), type_pattern=type, limit=limit
+        session, principal, after=_feed_position(cursor, after), type_pattern=type, limit=limit
     )
     return EventFeed(items=[event_out(e) for e in rows],
                      next_cursor=encode_cursor({"seq": position}), has_more=has_more)
