@@ -10,6 +10,7 @@ from app.jobs.models import Job, JobSkill
 from app.markets.models import ComplianceStandard, Market, MarketAssessment
 from app.matching.models import JobMatchKey, WorkerMatchKey
 from app.partners.models import PartnerGrant, PartnerPosting
+from app.stats.models import StatsJobFact, StatsRollupState
 from app.subsidies.models import SubsidyParameters
 from app.webhooks.models import EventSequencer, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.workers.models import Worker, WorkerSkill
@@ -18,6 +19,6 @@ __all__ = [
     "ApiKey", "Application", "Base", "ComplianceStandard", "Employer", "Engagement", "Event",
     "EventSequencer", "HoursDispute", "IdempotencyRecord", "Job", "JobMatchKey", "JobSkill", "Market",
     "MarketAssessment", "Offer", "PartnerGrant", "PartnerPosting", "Payment", "Rating",
-    "SubsidyParameters", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "Worker",
+    "StatsJobFact", "StatsRollupState", "SubsidyParameters", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "Worker",
     "WorkerMatchKey", "WorkerSkill",
 ]

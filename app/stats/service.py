@@ -23,8 +23,10 @@ from app.engagements import arrears
 from app.engagements.models import Application, Engagement, Offer
 from app.engagements.pay import start_of_day
 from app.jobs.filters import job_conditions
-from app.jobs.models import Job
+from app.jobs.models import Job, JobSkill
 from app.markets.metrics import FILLED_STATUSES
+from app.stats.models import StatsJobFact
+from app.stats.rollup import changed_since, read_watermark
 from app.stats.schemas import ArrearsOut, Bucket, Filters, OverviewOut, TimeseriesOut
 from app.stats.sql import Sql
 from app.workers.models import Worker, WorkerSkill
@@ -70,28 +72,41 @@ def _bounds(f: Filters):
 
 
 class _Queries:
-    """The figures for one filter, grouped by `k`: a bucket label, or one constant group."""
+    """The figures for one filter, grouped by `k`: a bucket label, or one constant group.
 
-    def __init__(self, session: AsyncSession, f: Filters, interval: str | None) -> None:
+    `rollup=True` reads the per-posting facts the sweep wrote (app/stats/rollup.py) and derives
+    live only the postings changed since its watermark; `rollup=False` derives every posting
+    from the raw rows (the reference the roll-up is tested and benchmarked against)."""
+
+    def __init__(self, session: AsyncSession, f: Filters, interval: str | None,
+                 rollup: bool = True) -> None:
         self.session, self.f, self.sql, self.interval = session, f, Sql.of(session), interval
         self.since, self.until = _bounds(f)
+        self.rollup = rollup
 
     def key(self, moment):
         return (self.sql.bucket(moment, self.interval) if self.interval
                 else literal(ALL)).label("k")
 
-    def postings(self):
-        return _job_filters(select(
+    def postings(self, only=None, in_range: bool = True):
+        stmt = select(
             Job.id, Job.headcount, Job.wage_amount, Job.wage_unit, Job.published_at,
+            Job.district_code, Job.employment_type, Job.registered_by_market_id.label("market_id"),
             self.key(Job.published_at),
-        ).where(Job.published_at >= self.since, Job.published_at < self.until), self.f).subquery()
+        ).where(Job.published_at.is_not(None))
+        if in_range:
+            stmt = _job_filters(stmt.where(Job.published_at >= self.since,
+                                           Job.published_at < self.until), self.f)
+        if only is not None:
+            stmt = stmt.where(Job.id.in_(only))
+        return stmt.subquery()
 
-    def per_job(self):
-        """One row per posting in the range: its group, headcount, hires, the time of the hire
-        that reached the headcount, and the time of its first contact. One pass over the
-        postings' engagements (a row_number among the filled ones) and one over applications
-        and offers."""
-        jobs = self.postings()
+    def per_job(self, only=None, in_range: bool = True):
+        """One row per posting (in the range, or all published ones): its group, dimensions,
+        headcount, positions filled, seconds from publication to the hire that reached the
+        headcount and to its first contact. One pass over the postings' engagements (a
+        row_number among the filled ones) and one over applications and offers."""
+        jobs = self.postings(only, in_range)
         filled = Engagement.status.in_(FILLED_STATUSES)
         ranked = (
             select(Engagement.job_id, Engagement.created_at, filled.label("filled"),
@@ -117,16 +132,47 @@ class _Queries:
         first = self.sql.least(asked.c.at, engaged.c.first_engaged_at)
         wait = self.sql.seconds(first, jobs.c.published_at)
         hired = func.coalesce(engaged.c.hired, 0)
-        return jobs, (
+        return (
             select(
-                jobs.c.k, jobs.c.headcount,
+                jobs.c.k, jobs.c.id.label("job_id"), jobs.c.published_at, jobs.c.district_code,
+                jobs.c.employment_type, jobs.c.market_id, jobs.c.headcount, jobs.c.wage_unit,
+                jobs.c.wage_amount,
                 case((hired > jobs.c.headcount, jobs.c.headcount), else_=hired).label("filled"),
                 self.sql.seconds(engaged.c.filled_at, jobs.c.published_at).label("fill_s"),
                 case((wait < 0, 0.0), else_=wait).label("match_s"),
             )
             .outerjoin(engaged, engaged.c.job_id == jobs.c.id)
             .outerjoin(asked, asked.c.job_id == jobs.c.id)
-        ).subquery()
+        )
+
+    def from_facts(self, changed):
+        """The facts of postings in the range that have not changed since the watermark."""
+        F = StatsJobFact
+        stmt = select(
+            self.key(F.published_at), F.job_id, F.published_at, F.district_code,
+            F.employment_type, F.market_id, F.headcount, F.wage_unit, F.wage_amount, F.filled,
+            F.fill_s, F.match_s,
+        ).where(F.published_at >= self.since, F.published_at < self.until,
+                F.job_id.not_in(changed))
+        f = self.f
+        if f.district_code is not None:
+            stmt = stmt.where(F.district_code == f.district_code)
+        if f.employment_type is not None:
+            stmt = stmt.where(F.employment_type == f.employment_type)
+        if f.market_id is not None:
+            stmt = stmt.where(F.market_id == f.market_id)
+        if f.skill is not None:
+            stmt = stmt.where(select(JobSkill.job_id).where(
+                JobSkill.job_id == F.job_id, JobSkill.skill_code == f.skill).exists())
+        return stmt
+
+    async def source(self):
+        if self.rollup:
+            watermark = await read_watermark(self.session)
+            if watermark is not None:
+                changed = changed_since(watermark)
+                return union_all(self.from_facts(changed), self.per_job(only=changed)).subquery()
+        return self.per_job().subquery()
 
     async def figures(self) -> dict[str, dict]:
         out: dict[str, dict] = {}
@@ -134,7 +180,7 @@ class _Queries:
         def at(k):
             return out.setdefault(k, _empty())
 
-        jobs, per_job = self.per_job()
+        per_job = await self.source()
         summary = await self.sql.summary(
             self.session, per_job,
             sums={"postings": func.count(), "positions": func.sum(per_job.c.headcount),
@@ -161,7 +207,8 @@ class _Queries:
             at(k)["hires"] = int(n)
 
         wages = select(
-            (jobs.c.k + literal("|") + jobs.c.wage_unit).label("k"), jobs.c.wage_amount.label("v")
+            (per_job.c.k + literal("|") + per_job.c.wage_unit).label("k"),
+            per_job.c.wage_amount.label("v"),
         ).subquery()
         for k_unit, v in (await self.sql.medians(self.session, wages)).items():
             k, unit = k_unit.rsplit("|", 1)
@@ -197,10 +244,12 @@ async def _workers(session: AsyncSession, f: Filters) -> tuple[int, dict[str, in
     return int(total), {g: int(n) for g, n in zip(GROUPS, counts, strict=True)}
 
 
-async def overview(session: AsyncSession, principal: Principal, filters: Filters) -> OverviewOut:
+async def overview(
+    session: AsyncSession, principal: Principal, filters: Filters, *, rollup: bool = True
+) -> OverviewOut:
     f, where = scope(principal, filters)
     check_range(f)
-    figures = (await _Queries(session, f, None).figures()).get(ALL) or _empty()
+    figures = (await _Queries(session, f, None, rollup).figures()).get(ALL) or _empty()
     open_jobs = await session.scalar(
         _job_filters(select(func.count()).select_from(Job).where(Job.status == "open"), f))
     total, groups = await _workers(session, f)
@@ -228,11 +277,12 @@ def bucket_starts(f: Filters, interval: str) -> list[date]:
 
 
 async def timeseries(
-    session: AsyncSession, principal: Principal, filters: Filters, interval: str
+    session: AsyncSession, principal: Principal, filters: Filters, interval: str, *,
+    rollup: bool = True,
 ) -> TimeseriesOut:
     f, where = scope(principal, filters)
     check_range(f, interval)
-    figures = await _Queries(session, f, interval).figures()
+    figures = await _Queries(session, f, interval, rollup).figures()
     return TimeseriesOut(
         scope=where, filters=f, interval=interval,
         buckets=[Bucket(start_date=day, **{**_empty(), **figures.get(day.isoformat(), {})})
