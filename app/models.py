@@ -10,7 +10,12 @@ from app.jobs.models import Job, JobSkill
 from app.markets.models import ComplianceStandard, Market, MarketAssessment
 from app.matching.models import JobMatchKey, WorkerMatchKey
 from app.partners.models import PartnerGrant, PartnerPosting
-from app.stats.models import StatsJobFact, StatsRollupState
+from app.stats.models import (
+    StatsJobFact,
+    StatsRollupState,
+    StatsWorkerCount,
+    StatsWorkerFact,
+)
 from app.subsidies.models import SubsidyParameters
 from app.webhooks.models import EventSequencer, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.workers.models import Worker, WorkerSkill
@@ -19,6 +24,7 @@ __all__ = [
     "ApiKey", "Application", "Base", "ComplianceStandard", "Employer", "Engagement", "Event",
     "EventSequencer", "HoursDispute", "IdempotencyRecord", "Job", "JobMatchKey", "JobSkill", "Market",
     "MarketAssessment", "Offer", "PartnerGrant", "PartnerPosting", "Payment", "Rating",
-    "StatsJobFact", "StatsRollupState", "SubsidyParameters", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "Worker",
+    "StatsJobFact", "StatsRollupState", "StatsWorkerCount",
+    "StatsWorkerFact", "SubsidyParameters", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "Worker",
     "WorkerMatchKey", "WorkerSkill",
 ]

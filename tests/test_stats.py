@@ -308,7 +308,7 @@ async def _sweep(app, **kw) -> dict:
 
 
 async def test_rollup_gives_the_raw_figures_before_and_after_changes(app, world, data):
-    from app.stats.models import StatsJobFact, StatsRollupState
+    from app.stats.models import StatsJobFact, StatsRollupState, StatsWorkerCount
 
     first = await _sweep(app, margin=timedelta(0))
     async with app.state.sessionmaker() as s:
@@ -322,6 +322,13 @@ async def test_rollup_gives_the_raw_figures_before_and_after_changes(app, world,
     async with app.state.sessionmaker() as s:
         await s.execute(update(StatsJobFact).where(StatsJobFact.job_id == job_id)
                         .values(headcount=StatsJobFact.headcount + 100))
+        await s.commit()
+    with pytest.raises(AssertionError):
+        await _both_paths(app, data, {})
+    async with app.state.sessionmaker() as s:  # and so do the worker counts
+        await s.execute(update(StatsJobFact).where(StatsJobFact.job_id == job_id)
+                        .values(headcount=StatsJobFact.headcount - 100))
+        await s.execute(update(StatsWorkerCount).values(workers=StatsWorkerCount.workers + 1))
         await s.commit()
     with pytest.raises(AssertionError):
         await _both_paths(app, data, {})
@@ -344,6 +351,12 @@ async def test_rollup_gives_the_raw_figures_before_and_after_changes(app, world,
         await s.execute(update(Engagement).where(Engagement.job_id == some).values(
             status="cancelled"))
         await s.execute(update(Job).where(Job.id == facts[1].job_id).values(headcount=5))
+        # Workers: one leaves the groups, one joins two, one goes inactive.
+        workers = (await s.scalars(select(Worker.id).order_by(Worker.id))).all()
+        await s.execute(update(Worker).where(Worker.id == workers[0]).values(target_groups=[]))
+        await s.execute(update(Worker).where(Worker.id == workers[1]).values(
+            target_groups=["graduate", "dibao"], district_code="500105"))
+        await s.execute(update(Worker).where(Worker.id == workers[2]).values(status="inactive"))
         await s.commit()
     for f in ROLLUP_FILTERS:
         await _both_paths(app, data, f)

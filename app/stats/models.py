@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.db import Base, BigId, UTCDateTime
 from app.engagements.models import Application, Engagement, Offer
 from app.jobs.models import Job
+from app.workers.models import Worker
 
 
 class StatsJobFact(Base):
@@ -37,6 +38,31 @@ class StatsJobFact(Base):
     __table_args__ = (Index("ix_stats_job_facts_published_at", "published_at"),)
 
 
+class StatsWorkerFact(Base):
+    """One row per active worker as at the sweep: what the overview counts workers by."""
+
+    __tablename__ = "stats_worker_facts"
+
+    worker_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("workers.id", ondelete="CASCADE"), primary_key=True)
+    district_code: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    market_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    groups_mask: Mapped[int] = mapped_column(Integer)  # bit i: service.GROUPS[i]
+
+
+class StatsWorkerCount(Base):
+    """The worker facts counted by district × market × set of target groups (rebuilt by each
+    sweep): a city-wide overview reads a few hundred of these rows, not a million workers."""
+
+    __tablename__ = "stats_worker_counts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    district_code: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    market_id: Mapped[int | None] = mapped_column(BigId, nullable=True)
+    groups_mask: Mapped[int] = mapped_column(Integer)
+    workers: Mapped[int] = mapped_column(Integer)
+
+
 class StatsRollupState(Base):
     """One row: changes stamped at or after `watermark_at` are not yet in the facts."""
 
@@ -50,5 +76,5 @@ class StatsRollupState(Base):
 # tables, so those modules stay as they are).
 UPDATED_AT_INDEXES = tuple(
     Index(f"ix_{model.__tablename__}_updated_at", model.updated_at)
-    for model in (Job, Engagement, Application, Offer)
+    for model in (Job, Engagement, Application, Offer, Worker)
 )

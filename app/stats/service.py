@@ -26,7 +26,7 @@ from app.jobs.filters import job_conditions
 from app.jobs.models import Job, JobSkill
 from app.markets.metrics import FILLED_STATUSES
 from app.stats.models import StatsJobFact
-from app.stats.rollup import changed_since, read_watermark
+from app.stats.rollup import changed_since, read_watermark, worker_counts
 from app.stats.schemas import ArrearsOut, Bucket, Filters, OverviewOut, TimeseriesOut
 from app.stats.sql import Sql
 from app.workers.models import Worker, WorkerSkill
@@ -226,9 +226,14 @@ def _empty() -> dict:
             "median_wage_by_unit": {}}
 
 
-async def _workers(session: AsyncSession, f: Filters) -> tuple[int, dict[str, int]]:
-    """Active workers, and how many are in each target group (one scan: the groups are a
-    closed list, looked for in the JSON text, which works the same on both backends)."""
+async def _workers(
+    session: AsyncSession, f: Filters, rollup: bool = False
+) -> tuple[int, dict[str, int]]:
+    """Active workers, and how many are in each target group (raw: one scan, the groups being
+    a closed list looked for in the JSON text, the same on both backends; or the roll-up)."""
+    if rollup and (watermark := await read_watermark(session)) is not None:
+        return await worker_counts(session, watermark, district_code=f.district_code,
+                                   market_id=f.market_id, skill=f.skill)
     text = cast(Worker.target_groups, String)
     stmt = select(func.count(), *(
         func.coalesce(func.sum(case((text.like(f'%"{g}"%'), 1), else_=0)), 0) for g in GROUPS
@@ -252,7 +257,7 @@ async def overview(
     figures = (await _Queries(session, f, None, rollup).figures()).get(ALL) or _empty()
     open_jobs = await session.scalar(
         _job_filters(select(func.count()).select_from(Job).where(Job.status == "open"), f))
-    total, groups = await _workers(session, f)
+    total, groups = await _workers(session, f, rollup)
     owed = await arrears.arrears_summary(session, f.to_date, arrears.ArrearsFilter(
         district_code=f.district_code, market_id=f.market_id,
         employment_type=f.employment_type, skill_code=f.skill))

@@ -19,7 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 # What the sweep (and each report, for what the sweep has not folded in yet) finds changes by.
-UPDATED_AT_TABLES = ("jobs", "engagements", "applications", "offers")
+UPDATED_AT_TABLES = ("jobs", "engagements", "applications", "offers", "workers")
 
 
 def upgrade() -> None:
@@ -41,6 +41,25 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("job_id", name=op.f("pk_stats_job_facts")),
     )
     op.create_index("ix_stats_job_facts_published_at", "stats_job_facts", ["published_at"])
+    op.create_table(
+        "stats_worker_facts",
+        sa.Column("worker_id", BigId, nullable=False),
+        sa.Column("district_code", sa.String(length=6), nullable=True),
+        sa.Column("market_id", BigId, nullable=True),
+        sa.Column("groups_mask", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["worker_id"], ["workers.id"], ondelete="CASCADE",
+                                name=op.f("fk_stats_worker_facts_worker_id_workers")),
+        sa.PrimaryKeyConstraint("worker_id", name=op.f("pk_stats_worker_facts")),
+    )
+    op.create_table(
+        "stats_worker_counts",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("district_code", sa.String(length=6), nullable=True),
+        sa.Column("market_id", BigId, nullable=True),
+        sa.Column("groups_mask", sa.Integer(), nullable=False),
+        sa.Column("workers", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stats_worker_counts")),
+    )
     state = op.create_table(
         "stats_rollup_state",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -56,5 +75,7 @@ def downgrade() -> None:
     for table in UPDATED_AT_TABLES:
         op.drop_index(f"ix_{table}_updated_at", table_name=table)
     op.drop_table("stats_rollup_state")
+    op.drop_table("stats_worker_counts")
+    op.drop_table("stats_worker_facts")
     op.drop_index("ix_stats_job_facts_published_at", table_name="stats_job_facts")
     op.drop_table("stats_job_facts")
