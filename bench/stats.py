@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,7 @@ from app.markets.metrics import FILLED_STATUSES  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.reference.taxonomy import districts, taxonomy  # noqa: E402
 from app.stats import service  # noqa: E402
+from app.stats.models import StatsRollupState  # noqa: E402
 from app.stats.rollup import sweep  # noqa: E402
 from app.stats.schemas import Filters  # noqa: E402
 
@@ -235,27 +236,33 @@ async def main() -> None:
     parser.add_argument("--raw-runs", type=int, default=3,
                         help="runs of the raw-rows SQL path (slow at 365 days)")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--reuse", default=None, metavar="DATABASE",
+                        help="a database kept by --keep: migrate it, skip the fill, keep it")
     parser.add_argument("--database-url",
                         default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
 
     import asyncpg
 
-    name = f"hooks_bench_stats_{int(time.time())}"
+    name = args.reuse or f"hooks_bench_stats_{int(time.time())}"
     admin_dsn = make_url(args.database_url).set(drivername="postgresql", database="postgres")
     conn = await asyncpg.connect(admin_dsn.render_as_string(hide_password=False))
-    await conn.execute(f'CREATE DATABASE "{name}"')
+    if not args.reuse:
+        await conn.execute(f'CREATE DATABASE "{name}"')
     url = make_url(args.database_url).set(database=name).render_as_string(hide_password=False)
     try:
         await asyncio.to_thread(upgrade, url)
-        fill_s = await fill(url, args.workers, args.jobs)
-        print(f"filled {args.workers:,} workers and {args.jobs:,} postings in {fill_s:.1f} s")
+        fill_s = None
+        if not args.reuse:
+            fill_s = await fill(url, args.workers, args.jobs)
+            print(f"filled {args.workers:,} workers and {args.jobs:,} postings in {fill_s:.1f} s")
         engine = make_engine(url, 2)
         sessions = make_sessionmaker(engine)
         started = time.perf_counter()
         async with sessions() as s:
             # Margin 0: the steady state, where the sweep has seen everything written more than
             # a sweep interval ago (here everything was written seconds ago by the fill).
+            await s.execute(update(StatsRollupState).values(watermark_at=None))  # full rebuild
             swept = await sweep(s, margin=timedelta(0))
             await s.commit()
         sweep_s = time.perf_counter() - started
@@ -297,7 +304,7 @@ async def main() -> None:
             print(row)
         await engine.dispose()
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
 
@@ -316,7 +323,7 @@ async def main() -> None:
     path.write_text(json.dumps({
         "workers": args.workers, "jobs": args.jobs, "runs": args.runs,
         "baseline_runs": args.baseline_runs, "raw_runs": args.raw_runs,
-        "fill_seconds": round(fill_s, 1), "first_sweep_seconds": round(sweep_s, 1),
+        "fill_seconds": fill_s and round(fill_s, 1), "first_sweep_seconds": round(sweep_s, 1),
         "workers_by_group_seconds": round(groups_s, 3), "loadavg": load,
         "date": date.today().isoformat(), "results": rows,
     }, indent=2, ensure_ascii=False))

@@ -31,6 +31,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     union,
     update,
 )
@@ -89,6 +90,9 @@ async def sweep(session: AsyncSession, margin: timedelta = WATERMARK_MARGIN) -> 
             await session.execute(delete(StatsJobFact).where(StatsJobFact.job_id.in_(chunk)))
             count += await _fold(session, queries, chunk)
     await _sweep_workers(session, state)
+    if state is None and session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics for the planner: a year's facts are a million rows, not a few.
+        await session.execute(text("ANALYZE stats_job_facts, stats_worker_facts"))
     await session.execute(update(StatsRollupState).where(StatsRollupState.id == 1)
                           .values(watermark_at=started - margin))
     return {"changed": None if ids is None else len(ids), "facts_written": count,

@@ -14,7 +14,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Select, String, case, cast, func, literal, select, union_all
+from sqlalchemy import (
+    Float,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.principal import Principal, Role
@@ -28,12 +39,16 @@ from app.markets.metrics import FILLED_STATUSES
 from app.stats.models import StatsJobFact
 from app.stats.rollup import changed_since, read_watermark, worker_counts
 from app.stats.schemas import ArrearsOut, Bucket, Filters, OverviewOut, TimeseriesOut
-from app.stats.sql import Sql
+from app.stats.sql import Sql, median_of
 from app.workers.models import Worker, WorkerSkill
 from app.workers.schemas import TargetGroup
 
 GROUPS: tuple[str, ...] = TargetGroup.__args__
 MAX_BUCKETS = 400
+WORK_MEM = "128MB"  # for the roll-up's one-pass statement (PostgreSQL, this transaction only)
+MAX_LISTED = 5000
+# What a report reads of each posting (the sweep also writes the posting's dimensions).
+READ_COLUMNS = ("k", "headcount", "wage_unit", "wage_amount", "filled", "fill_s", "match_s")  # changed postings passed to the roll-up query as a list
 ALL = "all"
 
 
@@ -80,7 +95,8 @@ class _Queries:
 
     def __init__(self, session: AsyncSession, f: Filters, interval: str | None,
                  rollup: bool = True) -> None:
-        self.session, self.f, self.sql, self.interval = session, f, Sql.of(session), interval
+        self.session, self.f, self.interval = session, f, interval
+        self.sql = Sql.of(session, arrays=rollup)
         self.since, self.until = _bounds(f)
         self.rollup = rollup
 
@@ -148,12 +164,11 @@ class _Queries:
     def from_facts(self, changed):
         """The facts of postings in the range that have not changed since the watermark."""
         F = StatsJobFact
-        stmt = select(
-            self.key(F.published_at), F.job_id, F.published_at, F.district_code,
-            F.employment_type, F.market_id, F.headcount, F.wage_unit, F.wage_amount, F.filled,
-            F.fill_s, F.match_s,
-        ).where(F.published_at >= self.since, F.published_at < self.until,
-                F.job_id.not_in(changed))
+        stmt = select(self.key(F.published_at), *(F.__table__.c[n] for n in READ_COLUMNS[1:]))
+        stmt = stmt.where(F.published_at >= self.since, F.published_at < self.until)
+        if changed is not None:
+            # A subquery, not a list: NOT IN (subquery) is one hashed lookup per row.
+            stmt = stmt.where(F.job_id.not_in(changed))
         f = self.f
         if f.district_code is not None:
             stmt = stmt.where(F.district_code == f.district_code)
@@ -171,16 +186,20 @@ class _Queries:
             watermark = await read_watermark(self.session)
             if watermark is not None:
                 changed = changed_since(watermark)
-                return union_all(self.from_facts(changed), self.per_job(only=changed)).subquery()
+                # Usually a few: as a list, each is looked up by id (a subquery makes the
+                # planner scan the whole range and hash-join).
+                ids = list(await self.session.scalars(changed.limit(MAX_LISTED + 1)))
+                if not ids:
+                    return self.from_facts(None).subquery()
+                live = self.per_job(only=ids if len(ids) <= MAX_LISTED else changed).subquery()
+                return union_all(
+                    self.from_facts(changed),
+                    select(*(live.c[name] for name in READ_COLUMNS)),
+                ).subquery()
         return self.per_job().subquery()
 
-    async def figures(self) -> dict[str, dict]:
-        out: dict[str, dict] = {}
-
-        def at(k):
-            return out.setdefault(k, _empty())
-
-        per_job = await self.source()
+    async def _by_aggregates(self, per_job, at) -> None:
+        """SQL aggregates and medians (percentile_cont on PostgreSQL): the raw path's way."""
         summary = await self.sql.summary(
             self.session, per_job,
             sums={"postings": func.count(), "positions": func.sum(per_job.c.headcount),
@@ -195,6 +214,60 @@ class _Queries:
                     row[name] = round(value, 3) if value is not None else None
                 else:
                     row[name] = int(value or 0)
+        wages = select(
+            (per_job.c.k + literal("|") + per_job.c.wage_unit).label("k"),
+            per_job.c.wage_amount.label("v"),
+        ).subquery()
+        for k_unit, v in (await self.sql.medians(self.session, wages)).items():
+            k, unit = k_unit.rsplit("|", 1)
+            at(k)["median_wage_by_unit"][unit] = round(v, 1)
+
+    async def _one_pass(self, per_job, at) -> None:
+        """The same figures in one scan (PostgreSQL): sums and the values to take medians of,
+        per group and wage unit; medians exact by Sql's median_of (percentile_cont's own
+        arithmetic)."""
+        c = per_job.c
+        stmt = select(
+            c.k, c.wage_unit, func.count(), func.sum(c.headcount), func.sum(c.filled),
+            func.array_agg(c.fill_s).filter(c.fill_s.is_not(None)),
+            func.array_agg(c.match_s).filter(c.match_s.is_not(None)),
+            func.array_agg(cast(c.wage_amount, Float)),
+        ).group_by(c.k, c.wage_unit)
+        # A year city-wide gathers ~1M values per column: grouped in memory by hashing (a sort
+        # of a million rows by their text keys took longer than the whole scan).
+        await self.session.execute(text(f"SET LOCAL work_mem = '{WORK_MEM}'"))
+        await self.session.execute(text("SET LOCAL enable_sort = off"))
+        rows = (await self.session.execute(stmt)).all()
+        await self.session.execute(text("SET LOCAL work_mem TO DEFAULT"))
+        await self.session.execute(text("SET LOCAL enable_sort TO DEFAULT"))
+        groups: dict[str, list] = {}
+        for k, unit, n, positions, filled, fills, matches, wages in rows:
+            g = groups.setdefault(k, [0, 0, 0, [], []])
+            g[0] += n
+            g[1] += positions or 0
+            g[2] += filled or 0
+            g[3].extend(fills or ())
+            g[4].extend(matches or ())
+            at(k)["median_wage_by_unit"][unit] = round(median_of(wages), 1)
+        for k, (n, positions, filled, fills, matches) in groups.items():
+            row = at(k)
+            row.update(postings=int(n), positions=int(positions), filled_positions=int(filled))
+            for name, values in (("median_time_to_fill_seconds", fills),
+                                 ("median_time_to_first_match_seconds", matches)):
+                m = median_of(values)
+                row[name] = round(m, 3) if m is not None else None
+
+    async def figures(self) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+
+        def at(k):
+            return out.setdefault(k, _empty())
+
+        per_job = await self.source()
+        if self.sql.arrays:
+            await self._one_pass(per_job, at)
+        else:
+            await self._by_aggregates(per_job, at)
 
         # Hires, by their own time (the posting may be older than the range).
         hires = _job_filters(
@@ -205,14 +278,6 @@ class _Queries:
         ).group_by("k")
         for k, n in await self.session.execute(hires):
             at(k)["hires"] = int(n)
-
-        wages = select(
-            (per_job.c.k + literal("|") + per_job.c.wage_unit).label("k"),
-            per_job.c.wage_amount.label("v"),
-        ).subquery()
-        for k_unit, v in (await self.sql.medians(self.session, wages)).items():
-            k, unit = k_unit.rsplit("|", 1)
-            at(k)["median_wage_by_unit"][unit] = round(v, 1)
 
         for row in out.values():
             row["fill_rate"] = (round(row["filled_positions"] / row["positions"], 4)
