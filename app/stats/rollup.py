@@ -120,6 +120,20 @@ def groups_mask(target_groups) -> ColumnElement[int]:
                 for i, g in enumerate(GROUPS)), literal(0))
 
 
+def worker_filter(stmt, district, market, worker_id, *, district_code: str | None,
+                  market_id: int | None, skill: str | None):
+    """Workers in this district / registered by this market / with this skill, on any table
+    that carries a worker's district, market and id (workers, or their facts)."""
+    if district_code is not None:
+        stmt = stmt.where(district == district_code)
+    if market_id is not None:
+        stmt = stmt.where(market == market_id)
+    if skill is not None:
+        stmt = stmt.where(select(WorkerSkill.worker_id).where(
+            WorkerSkill.worker_id == worker_id, WorkerSkill.skill_code == skill).exists())
+    return stmt
+
+
 def _changed_workers(watermark: datetime):
     return select(Worker.id).where(Worker.updated_at >= watermark)
 
@@ -152,14 +166,8 @@ async def worker_counts(
 ) -> tuple[int, dict[str, int]]:
     """Active workers and how many are in each target group, from the roll-up."""
     def where(stmt, district, market, worker_id):
-        if district_code is not None:
-            stmt = stmt.where(district == district_code)
-        if market_id is not None:
-            stmt = stmt.where(market == market_id)
-        if skill is not None:
-            stmt = stmt.where(select(WorkerSkill.worker_id).where(
-                WorkerSkill.worker_id == worker_id, WorkerSkill.skill_code == skill).exists())
-        return stmt
+        return worker_filter(stmt, district, market, worker_id, district_code=district_code,
+                             market_id=market_id, skill=skill)
 
     F, C = StatsWorkerFact, StatsWorkerCount
     changed = _changed_workers(watermark)

@@ -37,10 +37,10 @@ from app.jobs.filters import job_conditions
 from app.jobs.models import Job, JobSkill
 from app.markets.metrics import FILLED_STATUSES
 from app.stats.models import StatsJobFact
-from app.stats.rollup import changed_since, read_watermark, worker_counts
+from app.stats.rollup import changed_since, read_watermark, worker_counts, worker_filter
 from app.stats.schemas import ArrearsOut, Bucket, Filters, OverviewOut, TimeseriesOut
 from app.stats.sql import Sql, median_of
-from app.workers.models import Worker, WorkerSkill
+from app.workers.models import Worker
 from app.workers.schemas import TargetGroup
 
 GROUPS: tuple[str, ...] = TargetGroup.__args__
@@ -303,13 +303,8 @@ async def _workers(
     stmt = select(func.count(), *(
         func.coalesce(func.sum(case((text.like(f'%"{g}"%'), 1), else_=0)), 0) for g in GROUPS
     )).where(Worker.status == "active")
-    if f.district_code is not None:
-        stmt = stmt.where(Worker.district_code == f.district_code)
-    if f.market_id is not None:
-        stmt = stmt.where(Worker.registered_by_market_id == f.market_id)
-    if f.skill is not None:
-        stmt = stmt.where(select(WorkerSkill.worker_id).where(
-            WorkerSkill.worker_id == Worker.id, WorkerSkill.skill_code == f.skill).exists())
+    stmt = worker_filter(stmt, Worker.district_code, Worker.registered_by_market_id, Worker.id,
+                         district_code=f.district_code, market_id=f.market_id, skill=f.skill)
     total, *counts = (await session.execute(stmt)).one()
     return int(total), {g: int(n) for g, n in zip(GROUPS, counts, strict=True)}
 
