@@ -75,11 +75,13 @@ def check_range(filters: Filters, interval: str | None = None) -> None:
             {"parameter": "from_date", "in": "query", "detail": "range too long for the interval"}])
 
 
+def _posting_filter(f: Filters) -> dict:
+    return {"district_code": f.district_code, "employment_type": f.employment_type,
+            "market_id": f.market_id, "skill_code": f.skill}
+
+
 def _job_filters(stmt: Select, f: Filters) -> Select:
-    return stmt.where(*job_conditions(
-        district_code=f.district_code, employment_type=f.employment_type,
-        market_id=f.market_id, skill_code=f.skill,
-    ))
+    return stmt.where(*job_conditions(**_posting_filter(f)))
 
 
 def _bounds(f: Filters):
@@ -270,12 +272,13 @@ class _Queries:
             await self._by_aggregates(per_job, at)
 
         # Hires, by their own time (the posting may be older than the range).
-        hires = _job_filters(
-            select(self.key(Engagement.created_at), func.count()).select_from(Engagement)
-            .join(Job, Job.id == Engagement.job_id)
-            .where(Engagement.status.in_(FILLED_STATUSES), Engagement.created_at >= self.since,
-                   Engagement.created_at < self.until), self.f,
-        ).group_by("k")
+        hires = (select(self.key(Engagement.created_at), func.count()).select_from(Engagement)
+                 .where(Engagement.status.in_(FILLED_STATUSES),
+                        Engagement.created_at >= self.since, Engagement.created_at < self.until))
+        # Every engagement has its posting: the join only matters to a filter on the posting.
+        if not self.rollup or job_conditions(**_posting_filter(self.f)):
+            hires = _job_filters(hires.join(Job, Job.id == Engagement.job_id), self.f)
+        hires = hires.group_by("k")
         for k, n in await self.session.execute(hires):
             at(k)["hires"] = int(n)
 
