@@ -347,10 +347,13 @@ async def test_rollup_gives_the_raw_figures_before_and_after_changes(app, world,
             published_at=now - timedelta(days=1), district_code="500105"))
         await s.execute(update(Engagement).where(Engagement.id == h.engagement["id"]).values(
             created_at=now - timedelta(hours=20)))
-        some = facts[0].job_id
+        swept = {f.job_id for f in facts}
+        hired_jobs = set((await s.scalars(select(Engagement.job_id).where(
+            Engagement.status.in_(FILLED_STATUSES)))).all())
+        some, other = sorted(hired_jobs & swept)[:2]
         await s.execute(update(Engagement).where(Engagement.job_id == some).values(
             status="cancelled"))
-        await s.execute(update(Job).where(Job.id == facts[1].job_id).values(headcount=5))
+        await s.execute(update(Job).where(Job.id == other).values(headcount=5))
         # Workers: one leaves the groups, one joins two, one goes inactive.
         workers = (await s.scalars(select(Worker.id).order_by(Worker.id))).all()
         await s.execute(update(Worker).where(Worker.id == workers[0]).values(target_groups=[]))
