@@ -170,6 +170,20 @@ def cmd_reindex_matches(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_stats_sweep(_args: argparse.Namespace) -> int:
+    from app.stats.rollup import sweep
+
+    async def run(sessionmaker, _settings):
+        async with sessionmaker() as session:
+            result = await sweep(session)
+            await session.commit()
+        return result
+
+    _migrate(get_settings().database_url)
+    print(json.dumps(asyncio.run(_with_sessionmaker(run))))
+    return 0
+
+
 def cmd_dispatch(args: argparse.Namespace) -> int:
     from app.logging import configure_logging
     from app.webhooks.runner import run_standalone
@@ -249,6 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild the match-key tables from workers and jobs (one transaction)",
     )
     reindex.set_defaults(func=cmd_reindex_matches)
+
+    stats_sweep = sub.add_parser(
+        "stats-sweep",
+        help="fold changes into the statistics roll-up (run every few minutes; reports stay "
+             "exact without it, only slower)",
+    )
+    stats_sweep.set_defaults(func=cmd_stats_sweep)
 
     dispatch = sub.add_parser(
         "dispatch", help="deliver webhooks (run `gigmarket migrate` first); several may run"

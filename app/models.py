@@ -13,6 +13,12 @@ from app.markets.models import ComplianceStandard, Market, MarketAssessment
 from app.matching.models import JobMatchKey, WorkerMatchKey
 from app.partners.models import PartnerGrant, PartnerPosting
 from app.protection.models import Protection, ReportedEngagement
+from app.stats.models import (
+    StatsJobFact,
+    StatsRollupState,
+    StatsWorkerCount,
+    StatsWorkerFact,
+)
 from app.subsidies.models import SubsidyParameters
 from app.training.models import (
     CatalogueHistory,
@@ -57,6 +63,10 @@ __all__ = [
     "Rating",
     "ReportedEngagement",
     "ShortageTrade",
+    "StatsJobFact",
+    "StatsRollupState",
+    "StatsWorkerCount",
+    "StatsWorkerFact",
     "SubsidyParameters",
     "SubsidyRate",
     "TrainingInstitution",

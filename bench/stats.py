@@ -1,6 +1,8 @@
 """Statistics at city scale: /v1/stats overview and timeseries on PostgreSQL with ~1M workers
-and ~1M postings, beside a baseline that loads the same rows into Python and computes the same
-figures there (what a report script without SQL aggregates would do).
+and ~1M postings, in one run: the roll-up path (per-posting facts from `gigmarket stats-sweep`,
+the "after"), the raw-rows SQL path (every posting derived from its engagements, applications
+and offers on each call, the "before"), and for the 30-day city-wide cases a baseline that loads
+the rows into Python. Every roll-up answer is compared with the raw path's (identical figures).
 
     python bench/stats.py [--workers 1000000] [--jobs 1000000] [--runs 5] [--keep]
                           [--database-url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres]
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -27,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +42,8 @@ from app.markets.metrics import FILLED_STATUSES  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.reference.taxonomy import districts, taxonomy  # noqa: E402
 from app.stats import service  # noqa: E402
+from app.stats.models import StatsRollupState  # noqa: E402
+from app.stats.rollup import sweep  # noqa: E402
 from app.stats.schemas import Filters  # noqa: E402
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -201,6 +206,12 @@ def agrees(sql: dict, python: dict) -> bool:
     return True
 
 
+async def _workers_only(sessions, rollup: bool):
+    async with sessions() as s:
+        return await service._workers(s, Filters(from_date=date.today(), to_date=date.today()),
+                                      rollup)
+
+
 def sql_figures(out) -> dict:
     if hasattr(out, "buckets"):
         return {b.start_date.isoformat(): b.model_dump() for b in out.buckets if b.postings}
@@ -223,24 +234,42 @@ async def main() -> None:
     parser.add_argument("--jobs", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline-runs", type=int, default=3)
+    parser.add_argument("--raw-runs", type=int, default=3,
+                        help="runs of the raw-rows SQL path (slow at 365 days)")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--reuse", default=None, metavar="DATABASE",
+                        help="a database kept by --keep: migrate it, skip the fill, keep it")
     parser.add_argument("--database-url",
                         default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
 
     import asyncpg
 
-    name = f"gm_bench_stats_{int(time.time())}"
+    name = args.reuse or f"hooks_bench_stats_{int(time.time())}"
     admin_dsn = make_url(args.database_url).set(drivername="postgresql", database="postgres")
     conn = await asyncpg.connect(admin_dsn.render_as_string(hide_password=False))
-    await conn.execute(f'CREATE DATABASE "{name}"')
+    if not args.reuse:
+        await conn.execute(f'CREATE DATABASE "{name}"')
     url = make_url(args.database_url).set(database=name).render_as_string(hide_password=False)
     try:
         await asyncio.to_thread(upgrade, url)
-        fill_s = await fill(url, args.workers, args.jobs)
-        print(f"filled {args.workers:,} workers and {args.jobs:,} postings in {fill_s:.1f} s")
+        fill_s = None
+        if not args.reuse:
+            fill_s = await fill(url, args.workers, args.jobs)
+            print(f"filled {args.workers:,} workers and {args.jobs:,} postings in {fill_s:.1f} s")
         engine = make_engine(url, 2)
         sessions = make_sessionmaker(engine)
+        started = time.perf_counter()
+        async with sessions() as s:
+            # Margin 0: the steady state, where the sweep has seen everything written more than
+            # a sweep interval ago (here everything was written seconds ago by the fill).
+            await s.execute(update(StatsRollupState).values(watermark_at=None))  # full rebuild
+            swept = await sweep(s, margin=timedelta(0))
+            await s.commit()
+        sweep_s = time.perf_counter() - started
+        print(f"first sweep (every posting): {sweep_s:.1f} s, {swept}")
+        groups_s, _ = await timed(lambda: _workers_only(sessions, False), args.runs)
+        groups_rollup_s, _ = await timed(lambda: _workers_only(sessions, True), args.runs)
         today = datetime.now(SH).date()
         cases = [
             ("overview, 30 days", None, 30, {}),
@@ -253,40 +282,53 @@ async def main() -> None:
         for label, interval, days, extra in cases:
             f = Filters(from_date=today - timedelta(days=days - 1), to_date=today, **extra)
 
-            async def sql_run(f=f, interval=interval):
+            async def sql_run(f=f, interval=interval, rollup=True):
                 async with sessions() as s:
                     if interval:
-                        return await service.timeseries(s, ADMIN, f, interval)
-                    return await service.overview(s, ADMIN, f)
+                        return await service.timeseries(s, ADMIN, f, interval, rollup=rollup)
+                    return await service.overview(s, ADMIN, f, rollup=rollup)
 
             sql_s, out = await timed(sql_run, args.runs)
-            row = {"case": label, "sql_median_s": round(sql_s, 3)}
+            raw_s, raw = await timed(lambda sql_run=sql_run: sql_run(rollup=False),
+                                     args.raw_runs)
+            row = {"case": label, "rollup_median_s": round(sql_s, 3),
+                   "raw_sql_median_s": round(raw_s, 3), "ratio": round(raw_s / sql_s, 1),
+                   "identical_to_raw": out.model_dump() == raw.model_dump()}
             if not extra and days == 30:
                 async def py_run(f=f, interval=interval):
                     async with sessions() as s:
                         return await baseline(s, f, interval)
 
                 py_s, expected = await timed(py_run, args.baseline_runs)
-                row.update(python_median_s=round(py_s, 3), speedup=round(py_s / sql_s, 1),
-                           figures_agree=agrees(sql_figures(out), expected))
+                row.update(python_median_s=round(py_s, 3),
+                           python_agrees=agrees(sql_figures(out), expected))
             rows.append(row)
             print(row)
         await engine.dispose()
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
 
-    print(f"\n{'case':36} {'SQL (s)':>9} {'Python (s)':>11} {'ratio':>7}  agree")
+    load = os.getloadavg()
+    print(f"\n{args.jobs:,} postings, {args.workers:,} workers; medians of {args.runs} "
+          f"(raw: {args.raw_runs}) after a warm-up; load average {load[0]:.2f}")
+    print(f"{'case':36} {'roll-up (s)':>11} {'raw SQL (s)':>11} {'ratio':>6} {'identical':>9} "
+          f"{'Python (s)':>10}")
     for r in rows:
-        print(f"{r['case']:36} {r['sql_median_s']:>9.3f} {r.get('python_median_s', '—'):>11} "
-              f"{r.get('speedup', '—'):>7}  {r.get('figures_agree', '—')}")
+        print(f"{r['case']:36} {r['rollup_median_s']:>11.3f} {r['raw_sql_median_s']:>11.3f} "
+              f"{r['ratio']:>6} {r['identical_to_raw']!s:>9} {r.get('python_median_s', '—'):>10}")
+    print(f"workers by target group alone (part of each overview): raw scan {groups_s:.3f} s, "
+          f"roll-up {groups_rollup_s:.3f} s")
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"stats-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps({
         "workers": args.workers, "jobs": args.jobs, "runs": args.runs,
-        "baseline_runs": args.baseline_runs, "fill_seconds": round(fill_s, 1),
+        "baseline_runs": args.baseline_runs, "raw_runs": args.raw_runs,
+        "fill_seconds": fill_s and round(fill_s, 1), "first_sweep_seconds": round(sweep_s, 1),
+        "workers_by_group_seconds": round(groups_s, 3),
+        "workers_by_group_rollup_seconds": round(groups_rollup_s, 3), "loadavg": load,
         "date": date.today().isoformat(), "results": rows,
     }, indent=2, ensure_ascii=False))
     print(f"wrote {path.relative_to(ROOT)}")

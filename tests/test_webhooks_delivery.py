@@ -91,6 +91,23 @@ async def test_fails_twice_then_succeeds_three_attempts_same_webhook_id(
     assert ep.enabled and ep.failing_since is None  # the success cleared the failure run
 
 
+async def test_redirects_are_not_followed_and_count_as_failures(
+    drain, wh_app, wh_world, receiver, subscribe, make_dispatcher
+):
+    """A 3xx is the receiver's answer, not a new destination: following it would let an
+    endpoint steer our POST (and its signature) to an address the guard never saw."""
+    _eid, key = await wh_world.employer()
+    endpoint, path = await subscribe(key, ["job.created"])
+    elsewhere = receiver.path()
+    receiver.script(path, (307, {"location": receiver.url(elsewhere)}, b""))
+    await wh_world.job(key)
+
+    await drain(make_dispatcher(), lambda: len(receiver.at(path)) >= 2)
+    assert receiver.at(elsewhere) == []
+    attempts = await _attempts(wh_app, endpoint["id"])
+    assert [a.status_code for a in attempts] == [307, 200]
+
+
 async def test_gives_up_after_the_schedule(drain, wh_app, wh_world, receiver, subscribe,
                                            make_dispatcher):
     _eid, key = await wh_world.employer()

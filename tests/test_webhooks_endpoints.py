@@ -100,12 +100,18 @@ async def test_delivery_time_check_refuses_an_address_no_longer_allowed(
     [attempt] = r.json()["items"][0]["attempts"]
     assert attempt["status_code"] is None and "not allowed" in attempt["error"]
 
-    # Even over https to an allow-listed *name*, the resolved address must be allowed.
-    from app.webhooks.netguard import AddressNotAllowed, AllowList, GuardedBackend
+    # A name resolves only to allowed addresses; an IP literal (which aiohttp connects to
+    # without asking the resolver) is checked before the request.
+    from app.webhooks.netguard import AddressNotAllowed, AllowList, GuardedResolver, vet_literal
 
-    backend = GuardedBackend(AllowList.parse(["8.8.8.8/32"]))
+    public_only = AllowList.parse(["8.8.8.8/32"])
     with pytest.raises(AddressNotAllowed):
-        await backend.connect_tcp("127.0.0.1", receiver.port)
+        await GuardedResolver(public_only).resolve("localhost", receiver.port)
+    with pytest.raises(AddressNotAllowed):
+        vet_literal("127.0.0.1", public_only)
+    [loopback] = await GuardedResolver(AllowList.parse(["127.0.0.0/8"])).resolve(
+        "127.0.0.1", receiver.port)
+    assert loopback["host"] == "127.0.0.1" and loopback["hostname"] == "127.0.0.1"
 
 
 async def test_rotation_signs_with_both_secrets_during_the_overlap(

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
+import aiohttp
 import structlog
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import DBAPIError
@@ -31,12 +31,20 @@ from app.events.models import Event
 from app.webhooks import schedule as sched
 from app.webhooks.lifecycle import disable_endpoint
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from app.webhooks.netguard import AddressNotAllowed, AllowList, check_url, guarded_client
+from app.webhooks.netguard import (
+    AddressNotAllowed,
+    AllowList,
+    check_url,
+    guarded_session,
+    vet_literal,
+)
 from app.webhooks.secretbox import unseal
 from app.webhooks.sequencer import BATCH, sequence_batch
 from app.webhooks.signing import envelope_bytes, headers_for
 
 log = structlog.get_logger("gigmarket.webhooks")
+# Longest a finished attempt waits to be recorded with others (one transaction per batch).
+RECORD_EVERY_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -89,15 +97,15 @@ class Dispatcher:
         self.lease = timedelta(seconds=self.timeout + settings.webhook_lease_margin_seconds)
         self.disable_after = timedelta(hours=settings.webhook_disable_after_hours)
         self.allow = AllowList.parse(settings.webhook_allow_list)
-        self.client: httpx.AsyncClient | None = None
+        self.client: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Dispatcher:
-        self.client = guarded_client(self.allow, self.timeout, self.concurrency)
+        self.client = guarded_session(self.allow, self.timeout, self.concurrency)
         return self
 
     async def __aexit__(self, *exc) -> None:
         if self.client is not None:
-            await self.client.aclose()
+            await self.client.close()
             self.client = None
 
     # -- sequencing -------------------------------------------------------------------------
@@ -189,7 +197,6 @@ class Dispatcher:
 
     # -- sending ----------------------------------------------------------------------------
     async def attempt(self, c: Claimed) -> Outcome:
-        assert self.client is not None, "use `async with Dispatcher(...)`"
         attempted_at = utcnow()
         started = time.perf_counter()
 
@@ -198,22 +205,39 @@ class Dispatcher:
             return Outcome(claimed=c, attempted_at=attempted_at, latency_ms=latency, **kw)
 
         try:
-            check_url(c.url, self.allow)
+            host, _port = check_url(c.url, self.allow)
+            vet_literal(host, self.allow)
             headers = headers_for(c.secrets, c.msg_id, int(time.time()), c.body)
             async with asyncio.timeout(self.timeout):
-                request = self.client.stream("POST", c.url, content=c.body, headers=headers)
-                async with request as resp:
-                    excerpt = await _excerpt(resp)
-            return done(status_code=resp.status_code, retry_after=resp.headers.get("retry-after"),
-                        excerpt=excerpt)
+                status, retry_after, excerpt = await self.post(c.url, c.body, headers)
+            return done(status_code=status, retry_after=retry_after, excerpt=excerpt)
         except ValueError as exc:
             return done(error=f"url not allowed: {exc}")
         except AddressNotAllowed as exc:
             return done(error=f"address not allowed: {exc}"[:200])
-        except (TimeoutError, httpx.TimeoutException):
+        except TimeoutError:
             return done(error=f"timed out after {self.timeout:g} s")
-        except httpx.HTTPError as exc:
+        except aiohttp.ClientError as exc:
             return done(error=f"{type(exc).__name__}: {exc}"[:200])
+
+    async def post(self, url: str, body: bytes, headers: dict[str, str]
+                   ) -> tuple[int, str | None, str]:
+        """One POST: no redirects followed, at most EXCERPT_BYTES of the answer read (the rest
+        is dropped with the connection). Returns (status, Retry-After, excerpt)."""
+        assert self.client is not None, "use `async with Dispatcher(...)`"
+        async with self.client.post(
+            url, data=body, headers={**headers, "accept-encoding": "identity"},
+            allow_redirects=False,
+        ) as resp:
+            chunks, size = [], 0
+            while size < sched.EXCERPT_BYTES:
+                chunk = await resp.content.read(sched.EXCERPT_BYTES - size)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            excerpt = b"".join(chunks).decode("utf-8", errors="replace")
+            return resp.status, resp.headers.get("retry-after"), excerpt
 
     # -- recording --------------------------------------------------------------------------
     async def record(self, outcomes: list[Outcome]) -> None:
@@ -320,9 +344,16 @@ class Dispatcher:
         return total
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Runs until `stop` is set, keeping up to `concurrency` deliveries in flight."""
+        """Runs until `stop` is set, keeping up to `concurrency` deliveries in flight.
+
+        Claims come in batches (a quarter of the slots or more at once) and results are
+        recorded in batches too: half the slots' worth, or whatever finished within
+        RECORD_EVERY_SECONDS, in one transaction. A finished but unrecorded attempt is still
+        under its lease, so a crash before recording only means it is sent again."""
         in_flight: set[asyncio.Task[Outcome]] = set()
+        finished: list[Outcome] = []
         last_sequenced = 0.0
+        last_recorded = time.monotonic()
         log.info("dispatcher_started", concurrency=self.concurrency)
         while not stop.is_set():
             claimed: list[Claimed] = []
@@ -341,34 +372,32 @@ class Dispatcher:
                 in_flight.add(asyncio.create_task(self.attempt(c)))
             if in_flight:
                 done, in_flight = await asyncio.wait(
-                    in_flight, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+                    in_flight, timeout=min(self.poll_seconds, RECORD_EVERY_SECONDS),
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
-                await self._record_done(done)
-            elif not claimed:
+                finished.extend(t.result() for t in done)
+            elif not claimed and not finished:
                 await _wait(stop, self.poll_seconds)
+            if finished and (
+                len(finished) >= max(1, self.concurrency // 2) or not in_flight
+                or time.monotonic() - last_recorded >= RECORD_EVERY_SECONDS
+            ):
+                await self._record_batch(finished)
+                finished = []
+                last_recorded = time.monotonic()
         if in_flight:
             done, _ = await asyncio.wait(in_flight, timeout=self.timeout + 1)
-            await self._record_done(done)
+            finished.extend(t.result() for t in done)
+        if finished:
+            await self._record_batch(finished)
         log.info("dispatcher_stopped")
 
-    async def _record_done(self, done: set[asyncio.Task[Outcome]]) -> None:
-        if not done:
-            return
+    async def _record_batch(self, outcomes: list[Outcome]) -> None:
         try:
-            await self.record([t.result() for t in done])
+            await self.record(outcomes)
         except Exception:
             # The claims' leases run out and the deliveries are attempted again.
-            log.exception("dispatcher_record_failed", count=len(done))
-
-
-async def _excerpt(resp: httpx.Response) -> str:
-    chunks, size = [], 0
-    async for chunk in resp.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= sched.EXCERPT_BYTES:
-            break
-    return b"".join(chunks)[: sched.EXCERPT_BYTES].decode("utf-8", errors="replace")
+            log.exception("dispatcher_record_failed", count=len(outcomes))
 
 
 async def _wait(stop: asyncio.Event, seconds: float) -> None:

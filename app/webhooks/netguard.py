@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import httpcore
-import httpx
+from aiohttp import ClientSession, ClientTimeout, DummyCookieJar, TCPConnector
+from aiohttp.abc import AbstractResolver, ResolveResult
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 RESOLVE_TIMEOUT_SECONDS = 5.0
@@ -119,52 +119,47 @@ async def check_destination(url: str, allow: AllowList) -> None:
     await allowed_addresses(host, port, allow)
 
 
-class GuardedBackend(httpcore.AsyncNetworkBackend):
-    """Resolves, checks, then connects to the checked address (TLS still verifies the name)."""
+def vet_literal(host: str, allow: AllowList) -> None:
+    """An IP-literal host never reaches a resolver (aiohttp connects to it directly), so it is
+    checked here, before the request. Raises AddressNotAllowed."""
+    ip = _literal_ip(host)
+    if ip is not None and not allow.host_listed(host) and not allow.address_allowed(ip):
+        raise AddressNotAllowed(f"{host} is not a public address")
+
+
+class GuardedResolver(AbstractResolver):
+    """aiohttp's resolver for the dispatcher: a name resolves only to addresses that passed the
+    check, and the connector connects to exactly those (TLS still verifies the name)."""
 
     def __init__(self, allow: AllowList) -> None:
         self.allow = allow
-        self.inner = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self, host, port, timeout=None, local_address=None, socket_options=None  # noqa: ASYNC109
-    ):
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         addresses = await allowed_addresses(host, port, self.allow)
-        last: Exception | None = None
-        for ip in addresses:
-            try:
-                return await self.inner.connect_tcp(
-                    str(ip), port, timeout=timeout, local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-        assert last is not None
-        raise last
+        return [
+            ResolveResult(
+                hostname=host, host=str(ip), port=port,
+                family=socket.AF_INET6 if ip.version == 6 else socket.AF_INET,
+                proto=0, flags=socket.AI_NUMERICHOST,
+            )
+            for ip in addresses
+        ]
 
-    async def connect_unix_socket(self, path, timeout=None, socket_options=None):  # noqa: ASYNC109
-        raise AddressNotAllowed("unix sockets are not delivery targets")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
+    async def close(self) -> None:
+        pass
 
 
-def guarded_client(allow: AllowList, timeout: float, max_connections: int) -> httpx.AsyncClient:
-    """An httpx client whose every new connection passes the address check; no redirects, no
-    proxies from the environment."""
-    limits = httpx.Limits(
-        max_connections=max_connections, max_keepalive_connections=max_connections
+def guarded_session(allow: AllowList, timeout: float, max_connections: int) -> ClientSession:
+    """An aiohttp session whose every new connection resolves through the guard (no DNS cache,
+    so each connection is checked anew), no proxies or netrc from the environment, no cookies.
+    Callers pass allow_redirects=False and cap what they read of a response."""
+    connector = TCPConnector(
+        resolver=GuardedResolver(allow), use_dns_cache=False, limit=max_connections,
+        limit_per_host=0,
     )
-    transport = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
-    # httpx has no public hook for the network backend; its pool is rebuilt with ours.
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        network_backend=GuardedBackend(allow),
-    )
-    return httpx.AsyncClient(
-        transport=transport, timeout=httpx.Timeout(timeout), follow_redirects=False,
-        trust_env=False,
+    return ClientSession(
+        connector=connector, timeout=ClientTimeout(total=timeout), trust_env=False,
+        cookie_jar=DummyCookieJar(), auto_decompress=False,
     )

@@ -54,14 +54,17 @@ def start_in_process(app) -> BackgroundDispatcher | None:
     return BackgroundDispatcher(app.state.sessionmaker, settings, app.state.secret_key).start()
 
 
-async def run_standalone(settings: Settings, *, once: bool = False, **kw) -> int:
-    """`gigmarket dispatch`: until SIGINT/SIGTERM (or, with once, until nothing is due)."""
+async def run_standalone(
+    settings: Settings, *, once: bool = False, cls: type[Dispatcher] = Dispatcher, **kw
+) -> int:
+    """`gigmarket dispatch`: until SIGINT/SIGTERM (or, with once, until nothing is due).
+    `cls` lets the benchmark run its httpx baseline through the same loop."""
     from app.db import make_engine, make_sessionmaker
 
     engine = make_engine(settings.database_url, settings.db_pool_size)
     try:
-        dispatcher = Dispatcher(make_sessionmaker(engine), settings,
-                                settings.resolved_secret_key(), **kw)
+        dispatcher = cls(make_sessionmaker(engine), settings, settings.resolved_secret_key(),
+                         **kw)
         async with dispatcher:
             if once:
                 return await dispatcher.run_until_idle()

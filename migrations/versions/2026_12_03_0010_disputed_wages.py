@@ -1,7 +1,7 @@
 """disputed wages: the part of the worker's claimed wages an open hours dispute contests
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
