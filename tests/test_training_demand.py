@@ -158,8 +158,10 @@ async def test_demand_ranks_unmet_positions_wishes_and_the_shortage_list(world, 
     assert rows["delivery.rider"]["unfilled_headcount"] == 1
     assert rows["media.live_host"]["wishes"] == 7 and rows["media.live_host"]["score"] == 7
     assert rows["media.video_editor"]["shortage_listed"] and rows["media.video_editor"]["score"] == 0
-    order = [i["skill_code"] for i in r.json()["items"]]
-    assert order[:3] == ["media.live_host", "eldercare.caregiver", "delivery.rider"]
+    # Other tests' postings in the same district share the session database: rank ours.
+    ours = {"media.live_host", "eldercare.caregiver", "delivery.rider"}
+    order = [i["skill_code"] for i in r.json()["items"] if i["skill_code"] in ours]
+    assert order == ["media.live_host", "eldercare.caregiver", "delivery.rider"]
     r = await client.get("/v1/training/demand", params={"from_date": "2027-02-01",
                                                         "to_date": "2027-01-01"},
                          headers=auth(market))
