@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import datetime
 
 from sqlalchemy import select
@@ -87,16 +88,45 @@ async def create_key(
     return row, plaintext
 
 
+# Valid keys seen lately, per process: key hash → (principal, expires_at, when read). A key is
+# read again after KEY_CACHE_TTL_S, so a revocation made through another process takes effect
+# there within that time (at once in the process that revoked it). Expiry is checked on every use.
+KEY_CACHE_TTL_S = 3.0
+_KEY_CACHE_MAX = 10_000
+_key_cache: dict[str, tuple[Principal, datetime | None, float]] = {}
+
+
+def forget_key(key_id: int) -> None:
+    for digest, (principal, _exp, _at) in list(_key_cache.items()):
+        if principal.key_id == key_id:
+            _key_cache.pop(digest, None)
+
+
+def _invalid() -> Unauthorized:
+    return Unauthorized(
+        "the API key is not valid, revoked or expired", headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
 async def authenticate(session: AsyncSession, secret: bytes, key: str) -> Principal:
     if not key.startswith(KEY_PREFIX) or len(key) > 128:
         raise Unauthorized("the API key is not valid", headers={"WWW-Authenticate": "Bearer"})
-    row = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(secret, key)))
+    digest = hash_key(secret, key)
     now = utcnow()
+    hit = _key_cache.get(digest)
+    if hit is not None and time.monotonic() - hit[2] < KEY_CACHE_TTL_S:
+        if hit[1] is not None and hit[1] <= now:
+            raise _invalid()
+        return hit[0]
+    row = await session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
     if row is None or row.revoked_at is not None or (row.expires_at and row.expires_at <= now):
-        raise Unauthorized(
-            "the API key is not valid, revoked or expired", headers={"WWW-Authenticate": "Bearer"}
-        )
-    return principal_of(row)
+        _key_cache.pop(digest, None)
+        raise _invalid()
+    principal = principal_of(row)
+    if len(_key_cache) >= _KEY_CACHE_MAX:
+        _key_cache.clear()
+    _key_cache[digest] = (principal, row.expires_at, time.monotonic())
+    return principal
 
 
 async def list_keys(session: AsyncSession, *, limit: int, after_id: int | None) -> list[ApiKey]:
@@ -112,6 +142,7 @@ async def revoke_key(session: AsyncSession, key_id: int) -> ApiKey:
         raise NotFound(f"no API key with id {key_id}")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+    forget_key(key_id)
     return row
 
 
@@ -119,3 +150,4 @@ async def bind_worker_key(session: AsyncSession, principal: Principal, worker_id
     row = await session.get(ApiKey, principal.key_id)
     if row is not None:
         row.subject_id = worker_id
+        forget_key(row.id)
