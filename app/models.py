@@ -8,7 +8,7 @@ from app.events.models import Event
 from app.idempotency.models import IdempotencyRecord
 from app.jobs.models import Job, JobSkill
 from app.markets.models import ComplianceStandard, Market, MarketAssessment
-from app.matching.models import JobMatchKey, WorkerMatchKey
+from app.matching.models import JobMatchKey, WorkerMatchChange, WorkerMatchKey
 from app.partners.models import PartnerGrant, PartnerPosting
 from app.subsidies.models import SubsidyParameters
 from app.webhooks.models import EventSequencer, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -19,5 +19,5 @@ __all__ = [
     "EventSequencer", "HoursDispute", "IdempotencyRecord", "Job", "JobMatchKey", "JobSkill", "Market",
     "MarketAssessment", "Offer", "PartnerGrant", "PartnerPosting", "Payment", "Rating",
     "SubsidyParameters", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "Worker",
-    "WorkerMatchKey", "WorkerSkill",
+    "WorkerMatchChange", "WorkerMatchKey", "WorkerSkill",
 ]
