@@ -195,7 +195,7 @@ class MemIndex:
             rows = (await session.execute(_RANGE, {"lo": after, "hi": after + LOAD_CHUNK_IDS})).all()
             if rows:
                 parts.append(self._segment(rows))
-        self.main = _concat(parts)
+        self.main = _concat(parts or [self._segment([])])
         self.alive = np.ones(len(self.main), dtype=bool)
         self.loads += 1
 
@@ -230,9 +230,8 @@ def _take(seg: Segment, idx: np.ndarray) -> Segment:
 
 
 def _concat(parts: list[Segment]) -> Segment:
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return Segment(np.empty(0), {})
+    """Parts all come from MemIndex._segment (so share columns); at least one is given."""
+    parts = [p for p in parts if len(p)] or parts[:1]
     if len(parts) == 1:
         return parts[0]
     key = np.concatenate([p.order_key for p in parts])
