@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,9 +62,13 @@ async def prepare(url: str, workers: int, jobs: int) -> tuple[str, list[int], li
     await asyncio.to_thread(upgrade, url)
     engine = make_engine(url)
     sm = make_sessionmaker(engine)
-    t = time.perf_counter()
-    await seed(sm, workers=workers, jobs=jobs, seed_value=7)
-    print(f"  seeded {workers} workers, {jobs} jobs in {time.perf_counter() - t:.0f} s", flush=True)
+    async with sm() as session:
+        have = (await session.execute(select(func.count()).select_from(Worker))).scalar_one()
+    if have < workers:  # a kept database (--db) is seeded once
+        t = time.perf_counter()
+        await seed(sm, workers=workers - have, jobs=jobs, seed_value=7)
+        print(f"  seeded {workers} workers, {jobs} jobs in {time.perf_counter() - t:.0f} s",
+              flush=True)
     if url.startswith("postgresql"):
         async with engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -77,6 +81,17 @@ async def prepare(url: str, workers: int, jobs: int) -> tuple[str, list[int], li
         worker_ids = list(await session.scalars(select(Worker.id)))
     await engine.dispose()
     return key, rng.sample(job_ids, min(len(job_ids), 2000)), rng.sample(worker_ids, min(len(worker_ids), 2000))
+
+
+async def db_exists(admin_url: str, name: str) -> bool:
+    import asyncpg
+
+    u = make_url(admin_url).set(drivername="postgresql")
+    conn = await asyncpg.connect(u.render_as_string(hide_password=False))
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await conn.close()
 
 
 def start_api(url: str) -> tuple[subprocess.Popen, str]:
@@ -297,16 +312,22 @@ async def main() -> None:
     ap.add_argument("--sqlite-workers", type=int, default=100_000)
     ap.add_argument("--naive-requests", type=int, default=3)
     ap.add_argument("--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--db", help="keep the seeded PostgreSQL database under this name and reuse "
+                    "it on the next run (name it match_bench_…)")
+    ap.add_argument("--seed-only", action="store_true")
     args = ap.parse_args()
     result: dict = {"args": vars(args), "at": datetime.now(UTC).isoformat(),
                     "load_average_at_start": list(os.getloadavg())}  # shared machine: context
 
-    name = f"gm_bench_matching_{secrets.token_hex(3)}"
-    await pg(args.database_url, f'CREATE DATABASE "{name}"')
+    name = args.db or f"match_bench_{secrets.token_hex(3)}"
+    if not args.db or not await db_exists(args.database_url, name):
+        await pg(args.database_url, f'CREATE DATABASE "{name}"')
     url = make_url(args.database_url).set(database=name).render_as_string(hide_password=False)
     try:
         print("PostgreSQL:", flush=True)
         key, job_ids, worker_ids = await prepare(url, args.workers, args.jobs)
+        if args.seed_only:
+            return
         result["postgresql"] = await api_run(url, key, job_ids, worker_ids, args.requests,
                                              args.concurrency)
         jobs = await job_specs(url, job_ids[:args.requests])
@@ -315,7 +336,8 @@ async def main() -> None:
         result["naive"] = summary(await naive(url, jobs[:args.naive_requests]))
         result["postgis"] = await postgis_peer(url, jobs[:100])
     finally:
-        await pg(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not args.db:
+            await pg(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     print("SQLite:", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
