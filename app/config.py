@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Job → workers retrieval from this process's in-memory copy of worker_match_keys
     # (app/matching/memindex.py); off: every request reads the rows through SQL.
     match_memindex: bool = True
+    # Seconds a valid API key is trusted without reading it again (per process): a revocation
+    # made elsewhere takes effect within this time. 0: read the key on every request.
+    key_cache_ttl_s: float = Field(default=3.0, ge=0, le=30)
     # Staffing plans consider at most this many best candidates per job (see app/matching/staffing).
     staffing_pool_per_job: int = Field(default=300, ge=1, le=5000)
 

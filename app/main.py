@@ -14,6 +14,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.responses import JSONResponse
 
+from app.auth import service as auth_service
 from app.auth.router import router as api_keys_router
 from app.common.deps import authenticated
 from app.common.middleware import (
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url, settings.db_pool_size)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.secret_key = settings.resolved_secret_key()
+    auth_service.KEY_CACHE_TTL_S = settings.key_cache_ttl_s
 
     install_problem_handlers(app)
     install_openapi(app)

@@ -20,8 +20,8 @@ from app.employers.credit_code import CHARSET, check_character
 from app.employers.models import Employer
 from app.jobs.models import Job, JobSkill
 from app.markets.models import Market
-from app.matching.keys import job_key_rows, worker_key_rows
 from app.matching.index import log_worker_change
+from app.matching.keys import job_key_rows, worker_key_rows
 from app.matching.models import JobMatchKey, WorkerMatchKey
 from app.reference.taxonomy import District, Skill, districts, taxonomy
 from app.workers.models import Worker, WorkerSkill

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.matching.candidates import WORKER_COLUMNS, worker_ranges
 from app.matching.keys import TIERS_KM
 
-LOAD_COLUMNS = WORKER_COLUMNS + ("tier", "band")
+LOAD_COLUMNS = (*WORKER_COLUMNS, "tier", "band")
 # One float orders the rows: ((skill code × 16 + tier) × 8192 + band + 4096) × 512 + lng + 180.
 # At the magnitudes this reaches, a float64 step is under 1e-4 degrees of longitude, hence the
 # SLACK added to each range (ranges only over-select; the exact distance is applied later).
@@ -211,7 +211,7 @@ class MemIndex:
         if self.side is not None:
             mask = ~np.isin(self.side.cols["worker_id"], gone)
             kept.append(_take(self.side, np.flatnonzero(mask)))
-        side = _concat(kept + [self._segment(rows)])
+        side = _concat([*kept, self._segment(rows)])
         if len(side) > MERGE_AT:
             live = _take(self.main, np.flatnonzero(alive))
             self.main, self.side = _concat([live, side]), None
