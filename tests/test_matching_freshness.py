@@ -14,6 +14,7 @@ from app.auth import service as auth_service
 from app.auth.models import ApiKey
 from app.auth.principal import Role
 from app.main import create_app
+from app.matching import memindex
 from app.matching.index import set_reliability
 from tests.conftest import auth
 
@@ -37,7 +38,7 @@ async def _ids(client, job_id, key) -> dict[int, dict]:
 
 
 async def test_changes_on_one_process_show_on_the_other(world, client, app, other, is_postgres):
-    _b_app, b = other
+    b_app, b = other
     _e, ekey = await world.employer()
     job = await world.job(ekey, location={**HOME, "address": "石柱县某街道"}, skills=["保洁"])
     assert await _ids(b, job["id"], ekey) == {}  # B has loaded its index now
@@ -56,6 +57,9 @@ async def test_changes_on_one_process_show_on_the_other(world, client, app, othe
                            json={"home_location": near})
     assert r.status_code == 200, r.text
     assert worker["id"] in await _ids(b, job["id"], ekey)
+
+    # Changes were replayed, not the whole table read again.
+    assert memindex._indexes[b_app.state.engine.sync_engine].loads == 1
 
     # A change whose transaction commits after a later one did: B still picks it up. (SQLite
     # has one writer at a time: commits come in log order there.)

@@ -157,12 +157,14 @@ class MemIndex:
         return self
 
     async def _mark(self, session: AsyncSession, pg: bool) -> None:
-        """Where the log is to be read from next, taken before reading the rows (conservative)."""
+        """Where the log is to be read from next, taken before reading the rows (conservative).
+        Changes already visible now are in the rows about to be read: marked seen."""
         if pg:
-            self.watermark = (await session.execute(_XMIN)).scalar_one()
+            rows = (await session.execute(_PG_CHANGES, {"x": None})).all()
+            self.watermark = next(r.xid for r in rows if r.seq is None)
+            self.seen = {r.seq: r.xid for r in rows if r.seq is not None}
         else:
             self.watermark = (await session.execute(_LAST_SEQ)).scalar_one()
-        self.seen = {}
 
     async def _changes(self, session: AsyncSession, pg: bool) -> set[int] | None:
         """Workers changed since the watermark (None: everything)."""
@@ -245,12 +247,14 @@ _BY_IDS_PG = text(_SELECT + " WHERE worker_id = ANY(CAST(:ids AS bigint[]))")
 _BY_IDS_LITE = text(_SELECT + " WHERE worker_id IN :ids").bindparams(
     bindparam("ids", expanding=True))
 _MAX_ID = text("SELECT max(worker_id) FROM worker_match_keys")
-_XMIN = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 _LAST_SEQ = text("SELECT coalesce(max(seq), 0) FROM worker_match_changes")
 # One statement, one snapshot: the changes it shows and the xmin it reports belong together.
+# (x NULL: from the snapshot's own xmin.)
 _PG_CHANGES = text(
-    "SELECT seq, worker_id, xid FROM worker_match_changes WHERE xid >= :x "
-    "UNION ALL SELECT NULL, NULL, pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+    "WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin) "
+    "SELECT c.seq, c.worker_id, c.xid FROM worker_match_changes c, s "
+    "WHERE c.xid >= coalesce(CAST(:x AS bigint), s.xmin) "
+    "UNION ALL SELECT NULL, NULL, xmin FROM s"
 )
 _LITE_CHANGES = text("SELECT seq, worker_id FROM worker_match_changes WHERE seq > :x ORDER BY seq")
 
