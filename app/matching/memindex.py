@@ -38,7 +38,7 @@ LOAD_COLUMNS = (*WORKER_COLUMNS, "tier", "band")
 # SLACK added to each range (ranges only over-select; the exact distance is applied later).
 _BAND_OFFSET, _BANDS, _LNG_SPAN = 4096, 8192, 512.0
 SLACK = 2e-4
-LOAD_CHUNK_IDS = 50_000
+LOAD_PART = 20_000
 # Changed rows live in a small sorted side segment; past this many it is merged into the main.
 MERGE_AT = 50_000
 FULL_RELOAD_AT = 100_000  # changed workers in one refresh: read everything again instead
@@ -61,6 +61,7 @@ class MemIndex:
     def __init__(self) -> None:
         self.codes: dict[str, int] = {}
         self.names = np.empty(0, dtype=object)
+        self.unit_codes: dict[str, int] = {}
         self.main: Segment | None = None
         self.alive = np.empty(0, dtype=bool)
         self.side: Segment | None = None
@@ -78,7 +79,15 @@ class MemIndex:
         self.names = np.array(list(self.codes), dtype=object)
         return np.array([self.codes[k] for k in keys], dtype=np.int32)
 
-    def _segment(self, rows: list) -> Segment:
+    def _unit(self, units) -> np.ndarray:
+        for u in units:
+            if (u or "") not in self.unit_codes:
+                self.unit_codes[u or ""] = len(self.unit_codes)
+        return np.array([self.unit_codes[u or ""] for u in units], dtype=np.uint8)
+
+    def _columns(self, rows: list) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """(order key, columns) of rows in LOAD_COLUMNS order. Compact types: a 2M-row index
+        stays near 220 MB (exact values kept: float64 wherever the score reads a number)."""
         cols = list(zip(*rows, strict=True)) if rows else [() for _ in LOAD_COLUMNS]
         raw = dict(zip(LOAD_COLUMNS, cols, strict=True))
         code = self._code(raw["skill_key"])
@@ -95,13 +104,15 @@ class MemIndex:
             "any_time": np.asarray(raw["any_time"], dtype=bool),
             "min_wage_amount": np.array(
                 [np.nan if v is None else v for v in raw["min_wage_amount"]], dtype=np.float64),
-            "min_wage_unit": np.array([v or "" for v in raw["min_wage_unit"]], dtype="<U8"),
+            "unit": self._unit(raw["min_wage_unit"]),
             "reliability": np.asarray(raw["reliability"], dtype=np.float64),
         }
         tier = np.asarray(raw["tier"], dtype=np.int64)
         band = np.asarray(raw["band"], dtype=np.int64)
-        key = _base(code, tier, band) + (out["lng"] + 180.0)
-        return _sorted(key, out)
+        return _base(code, tier, band) + (out["lng"] + 180.0), out
+
+    def _segment(self, rows: list) -> Segment:
+        return _sorted(*self._columns(rows))
 
     # --- searching ----------------------------------------------------------------------
 
@@ -116,11 +127,13 @@ class MemIndex:
         cols = {
             name: np.concatenate([p[name] for p in parts]) if parts else np.empty(0)
             for name in ("worker_id", "code", "raw", "similarity", "years", "lat", "lng",
-                         "max_travel_km", "cat_mask", "any_time", "min_wage_amount",
-                         "min_wage_unit", "reliability")
+                         "max_travel_km", "cat_mask", "any_time", "min_wage_amount", "unit",
+                         "reliability")
         }
         code = cols.pop("code").astype(np.int64)
         cols["skill_key"] = self.names[code] if len(code) else np.empty(0, dtype=object)
+        units = np.array(list(self.unit_codes) or [""])
+        cols["min_wage_unit"] = units[cols.pop("unit").astype(np.int64)]
         return cols
 
     def _probe(self, seg: Segment, alive, ranges) -> dict:
@@ -189,15 +202,37 @@ class MemIndex:
         return None if everything else changed
 
     async def _load_all(self, session: AsyncSession, pg: bool) -> None:
+        """Every row, streamed in index order (skill key, tier, band, lng): codes are handed
+        out in that order, so the rows arrive sorted and fill preallocated arrays (no sort, no
+        second copy: the peak stays near the final size)."""
         await self._mark(session, pg)
-        self.codes, self.side = {}, None
-        top = (await session.execute(_MAX_ID)).scalar_one() or 0
-        parts = []
-        for after in range(0, top + 1, LOAD_CHUNK_IDS):
-            rows = (await session.execute(_RANGE, {"lo": after, "hi": after + LOAD_CHUNK_IDS})).all()
-            if rows:
-                parts.append(self._segment(rows))
-        self.main = _concat(parts or [self._segment([])])
+        self.codes, self.side, self.main = {}, None, None
+        self.alive = np.empty(0, dtype=bool)
+        key = np.empty((await session.execute(_COUNT)).scalar_one(), dtype=np.float64)
+        cols: dict[str, np.ndarray] = {}
+        at = 0
+        result = await session.stream(_ALL)
+        async for part in result.partitions(LOAD_PART):
+            part_key, part_cols = self._columns(part)
+            end = at + len(part_key)
+            if not cols:
+                cols = {k: np.empty(len(key), dtype=v.dtype) for k, v in part_cols.items()}
+            if end > len(key):  # rows written since the count
+                grow = max(end - len(key), len(key) // 16)
+                key = np.concatenate([key, np.empty(grow)])
+                cols = {k: np.concatenate([v, np.empty(grow, dtype=v.dtype)])
+                        for k, v in cols.items()}
+            key[at:end] = part_key
+            for k, v in part_cols.items():
+                cols[k][at:end] = v
+            at = end
+        key, cols = key[:at], {k: v[:at] for k, v in cols.items()}
+        if not cols:
+            self.main = self._segment([])
+        elif at > 1 and not bool(np.all(key[1:] >= key[:-1])):
+            self.main = _sorted(key, cols)  # a collation that orders keys unexpectedly
+        else:
+            self.main = Segment(key, cols)
         self.alive = np.ones(len(self.main), dtype=bool)
         self.loads += 1
 
@@ -242,11 +277,11 @@ def _concat(parts: list[Segment]) -> Segment:
 
 
 _SELECT = "SELECT " + ", ".join(LOAD_COLUMNS) + " FROM worker_match_keys"
-_RANGE = text(_SELECT + " WHERE worker_id > :lo AND worker_id <= :hi")
+_ALL = text(_SELECT + " ORDER BY skill_key, tier, band, lng")
+_COUNT = text("SELECT count(*) FROM worker_match_keys")
 _BY_IDS_PG = text(_SELECT + " WHERE worker_id = ANY(CAST(:ids AS bigint[]))")
 _BY_IDS_LITE = text(_SELECT + " WHERE worker_id IN :ids").bindparams(
     bindparam("ids", expanding=True))
-_MAX_ID = text("SELECT max(worker_id) FROM worker_match_keys")
 _LAST_SEQ = text("SELECT coalesce(max(seq), 0) FROM worker_match_changes")
 # One statement, one snapshot: the changes it shows and the xmin it reports belong together.
 # (x NULL: from the snapshot's own xmin.)
