@@ -59,6 +59,9 @@ class Settings(BaseSettings):
         }
     )
     match_urgent_distance_factor: float = Field(default=2.0, ge=1.0, le=10.0)
+    # Job → workers retrieval from this process's in-memory copy of worker_match_keys
+    # (app/matching/memindex.py); off: every request reads the rows through SQL.
+    match_memindex: bool = True
     # Staffing plans consider at most this many best candidates per job (see app/matching/staffing).
     staffing_pool_per_job: int = Field(default=300, ge=1, le=5000)
 

@@ -10,7 +10,7 @@ from app.events.models import Event
 from app.idempotency.models import IdempotencyRecord
 from app.jobs.models import Job, JobSkill
 from app.markets.models import ComplianceStandard, Market, MarketAssessment
-from app.matching.models import JobMatchKey, WorkerMatchKey
+from app.matching.models import JobMatchKey, WorkerMatchChange, WorkerMatchKey
 from app.partners.models import PartnerGrant, PartnerPosting
 from app.protection.models import Protection, ReportedEngagement
 from app.stats.models import (
@@ -77,6 +77,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "Worker",
+    "WorkerMatchChange",
     "WorkerMatchKey",
     "WorkerSkill",
 ]

@@ -20,6 +20,7 @@ from app.employers.credit_code import CHARSET, check_character
 from app.employers.models import Employer
 from app.jobs.models import Job, JobSkill
 from app.markets.models import Market
+from app.matching.index import log_worker_change
 from app.matching.keys import job_key_rows, worker_key_rows
 from app.matching.models import JobMatchKey, WorkerMatchKey
 from app.reference.taxonomy import District, Skill, districts, taxonomy
@@ -275,6 +276,8 @@ async def seed(
             result.workers += len(batch)
             if progress:
                 progress(len(batch))
+        if workers:
+            await log_worker_change(session, None)
         first_job = await _next_id(session, Job)
         for start in range(0, jobs, CHUNK):
             batch, skill_batch, key_batch = [], [], []

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,9 +62,13 @@ async def prepare(url: str, workers: int, jobs: int) -> tuple[str, list[int], li
     await asyncio.to_thread(upgrade, url)
     engine = make_engine(url)
     sm = make_sessionmaker(engine)
-    t = time.perf_counter()
-    await seed(sm, workers=workers, jobs=jobs, seed_value=7)
-    print(f"  seeded {workers} workers, {jobs} jobs in {time.perf_counter() - t:.0f} s", flush=True)
+    async with sm() as session:
+        have = (await session.execute(select(func.count()).select_from(Worker))).scalar_one()
+    if have < workers:  # a kept database (--db) is seeded once
+        t = time.perf_counter()
+        await seed(sm, workers=workers - have, jobs=jobs, seed_value=7)
+        print(f"  seeded {workers} workers, {jobs} jobs in {time.perf_counter() - t:.0f} s",
+              flush=True)
     if url.startswith("postgresql"):
         async with engine.connect() as conn:
             conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -79,9 +83,48 @@ async def prepare(url: str, workers: int, jobs: int) -> tuple[str, list[int], li
     return key, rng.sample(job_ids, min(len(job_ids), 2000)), rng.sample(worker_ids, min(len(worker_ids), 2000))
 
 
-def start_api(url: str) -> tuple[subprocess.Popen, str]:
+async def db_exists(admin_url: str, name: str) -> bool:
+    import asyncpg
+
+    u = make_url(admin_url).set(drivername="postgresql")
+    conn = await asyncpg.connect(u.render_as_string(hide_password=False))
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await conn.close()
+
+
+def start_bare(url: str) -> tuple[subprocess.Popen, str]:
+    """The anchor: bench/bare_matches.py under one uvicorn worker."""
     port = free_port()
-    env = {**os.environ, "GIGMARKET_DATABASE_URL": url, "GIGMARKET_SECRET_KEY": SECRET_KEY,
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bench.bare_matches:app", "--port", str(port),
+         "--workers", "1", "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env={**os.environ, "BARE_DSN": dsn},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/docs", timeout=60)
+    return proc, base
+
+
+async def bare_run(url: str, job_ids, n: int, concurrency: int) -> dict:
+    proc, base = start_bare(url)
+    try:
+        paths = [f"/jobs/{i}" for i in job_ids[:n]]
+        lat, _ = await latencies(base, "none", paths, items=False)
+        rps = await throughput(base, "none", paths, concurrency)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return {**summary(lat), "rps": rps}
+
+
+def start_api(url: str, extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, **(extra_env or {}), "GIGMARKET_DATABASE_URL": url,
+           "GIGMARKET_SECRET_KEY": SECRET_KEY,
            "GIGMARKET_RATE_LIMIT_PER_KEY": "100000000/minute",
            "GIGMARKET_RATE_LIMIT_PER_ADDRESS": "100000000/minute",
            "GIGMARKET_LOG_LEVEL": "WARNING", "GIGMARKET_DISPATCHER_IN_PROCESS": "false"}
@@ -102,7 +145,8 @@ def peak_rss_mb(pid: int) -> float:
     return math.nan
 
 
-async def latencies(base: str, key: str, paths: list[str]) -> tuple[list[float], list[int]]:
+async def latencies(base: str, key: str, paths: list[str],
+                    items: bool = True) -> tuple[list[float], list[int]]:
     out, sizes = [], []
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"},
                                  timeout=60) as client:
@@ -113,7 +157,8 @@ async def latencies(base: str, key: str, paths: list[str]) -> tuple[list[float],
             r = await client.get(path)
             out.append((time.perf_counter() - t) * 1000)
             r.raise_for_status()
-            sizes.append(len(r.json()["items"]))
+            if items:
+                sizes.append(len(r.json()["items"]))
     return out, sizes
 
 
@@ -270,11 +315,24 @@ def staffing_bench(runs: int = 5) -> dict:
             "max_ms": max(times), "total_ge_greedy_every_run": bool(ok)}
 
 
-async def api_run(url: str, key: str, job_ids, worker_ids, n: int, concurrency: int) -> dict:
-    proc, base = start_api(url)
+# "before": this round's changes switched off in the same code (SQL retrieval for job → workers,
+# the API key read on every request).
+BEFORE_ENV = {"GIGMARKET_MATCH_MEMINDEX": "false", "GIGMARKET_KEY_CACHE_SECONDS": "0"}
+
+
+async def api_run(url: str, key: str, job_ids, worker_ids, n: int, concurrency: int,
+                  extra_env: dict | None = None) -> dict:
+    proc, base = start_api(url, extra_env)
     try:
         jpaths = [f"/v1/jobs/{i}/matches?limit=20" for i in job_ids[:n]]
         wpaths = [f"/v1/workers/{i}/matches?limit=20" for i in worker_ids[:n]]
+        async with httpx.AsyncClient(base_url=base, timeout=600,
+                                     headers={"Authorization": f"Bearer {key}"}) as c:
+            t = time.perf_counter()  # the first job match loads the in-memory index
+            (await c.get(jpaths[0])).raise_for_status()
+            first_ms = (time.perf_counter() - t) * 1000
+        rss_loaded = current_rss_mb(proc.pid)
+        gl, _ = await latencies(base, key, [f"/v1/jobs/{i}" for i in job_ids[:n]], items=False)
         jl, jsizes = await latencies(base, key, jpaths)
         wl, wsizes = await latencies(base, key, wpaths)
         rps_j = await throughput(base, key, jpaths, concurrency)
@@ -285,7 +343,15 @@ async def api_run(url: str, key: str, job_ids, worker_ids, n: int, concurrency: 
         proc.wait(timeout=30)
     return {"job_matches": {**summary(jl), "rps": rps_j, "mean_items": statistics.mean(jsizes)},
             "worker_matches": {**summary(wl), "rps": rps_w, "mean_items": statistics.mean(wsizes)},
-            "api_peak_rss_mb": rss}
+            "get_job": summary(gl), "first_job_matches_ms": first_ms,
+            "api_rss_after_first_match_mb": rss_loaded, "api_peak_rss_mb": rss}
+
+
+def current_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
 
 
 async def main() -> None:
@@ -294,36 +360,51 @@ async def main() -> None:
     ap.add_argument("--jobs", type=int, default=100_000)
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--concurrency", type=int, default=16)
-    ap.add_argument("--sqlite-workers", type=int, default=100_000)
-    ap.add_argument("--naive-requests", type=int, default=3)
+    ap.add_argument("--sqlite-workers", type=int, default=0, help="also SQLite at this size")
+    ap.add_argument("--naive-requests", type=int, default=0)
     ap.add_argument("--database-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--db", help="keep the seeded PostgreSQL database under this name and reuse "
+                    "it on the next run (name it match_bench_…)")
+    ap.add_argument("--seed-only", action="store_true")
     args = ap.parse_args()
     result: dict = {"args": vars(args), "at": datetime.now(UTC).isoformat(),
                     "load_average_at_start": list(os.getloadavg())}  # shared machine: context
 
-    name = f"gm_bench_matching_{secrets.token_hex(3)}"
-    await pg(args.database_url, f'CREATE DATABASE "{name}"')
+    name = args.db or f"match_bench_{secrets.token_hex(3)}"
+    if not args.db or not await db_exists(args.database_url, name):
+        await pg(args.database_url, f'CREATE DATABASE "{name}"')
     url = make_url(args.database_url).set(database=name).render_as_string(hide_password=False)
     try:
         print("PostgreSQL:", flush=True)
         key, job_ids, worker_ids = await prepare(url, args.workers, args.jobs)
+        if args.seed_only:
+            return
         result["postgresql"] = await api_run(url, key, job_ids, worker_ids, args.requests,
                                              args.concurrency)
+        print("  after: done", flush=True)
+        result["before"] = await api_run(url, key, job_ids, worker_ids, args.requests,
+                                         args.concurrency, BEFORE_ENV)
+        print("  before: done", flush=True)
+        result["bare"] = await bare_run(url, job_ids, args.requests, args.concurrency)
         jobs = await job_specs(url, job_ids[:args.requests])
         result["floor_sql"] = summary(await floor_sql(url, jobs))
         result["floor_sql_jobs"] = summary(await floor_sql_jobs(url, worker_ids[:args.requests]))
-        result["naive"] = summary(await naive(url, jobs[:args.naive_requests]))
+        if args.naive_requests:
+            result["naive"] = summary(await naive(url, jobs[:args.naive_requests]))
         result["postgis"] = await postgis_peer(url, jobs[:100])
     finally:
-        await pg(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not args.db:
+            await pg(args.database_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    result["sqlite"] = None
     print("SQLite:", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         surl = f"sqlite+aiosqlite:///{tmp}/bench.db"
-        key, job_ids, worker_ids = await prepare(surl, args.sqlite_workers,
-                                                 max(1000, args.sqlite_workers // 10))
-        result["sqlite"] = await api_run(surl, key, job_ids, worker_ids,
-                                         min(args.requests, 200), args.concurrency)
+        if args.sqlite_workers:
+            key, job_ids, worker_ids = await prepare(surl, args.sqlite_workers,
+                                                     max(1000, args.sqlite_workers // 10))
+            result["sqlite"] = await api_run(surl, key, job_ids, worker_ids,
+                                             min(args.requests, 200), args.concurrency)
     result["staffing"] = staffing_bench()
     report(result)
     out = ROOT / "bench" / "results" / f"matching-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
@@ -332,37 +413,51 @@ async def main() -> None:
     print(f"\nwrote {out.relative_to(ROOT)}")
 
 
+TARGETS = {"job_matches": (8.0, 25.0, 150.0), "worker_matches": (6.0, 15.0, 250.0)}
+
+
 def report(r: dict) -> None:
-    pgr, floor, naive_ = r["postgresql"], r["floor_sql"], r["naive"]
+    after, before = r["postgresql"], r["before"]
+    floor, wfloor, bare = r["floor_sql"], r["floor_sql_jobs"], r["bare"]
     print(f"\n{r['args']['workers']:,} workers / {r['args']['jobs']:,} jobs, PostgreSQL, "
-          f"1 uvicorn worker, HTTP on loopback")
-    print(f"{'measure':42} {'p50 ms':>9} {'p95 ms':>9} {'p99 ms':>9} {'rps@' + str(r['args']['concurrency']):>8}")
+          f"1 uvicorn worker, HTTP on loopback; load average at start {r['load_average_at_start']}")
+    c = r["args"]["concurrency"]
+    print(f"{'measure':50} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'rps@' + str(c):>8}")
     rows = [
-        ("GET /v1/jobs/{id}/matches", pgr["job_matches"]),
-        ("GET /v1/workers/{id}/matches", pgr["worker_matches"]),
-        ("(a) floor: same retrieval SQL alone", floor),
-        ("(a) floor, worker → jobs retrieval SQL", r["floor_sql_jobs"]),
-        ("(b) naive: load all workers, score in Python", naive_),
+        ("GET /v1/jobs/{id}/matches (after)", after["job_matches"]),
+        ("GET /v1/jobs/{id}/matches (before)", before["job_matches"]),
+        ("GET /v1/workers/{id}/matches (after)", after["worker_matches"]),
+        ("GET /v1/workers/{id}/matches (before)", before["worker_matches"]),
+        ("GET /v1/jobs/{id} (after)", after["get_job"]),
+        ("GET /v1/jobs/{id} (before)", before["get_job"]),
+        ("anchor: job → workers retrieval SQL alone", floor),
+        ("anchor: worker → jobs retrieval SQL alone", wfloor),
+        ("anchor: bare FastAPI + asyncpg, same job SQL", bare),
     ]
-    if r["postgis"]:
-        rows.append(("(c) PostGIS ST_DWithin + SQL order", r["postgis"]))
-    else:
-        print("  (c) PostGIS: extension not installed, skipped")
-    rows.append((f"SQLite {r['args']['sqlite_workers']:,} workers: job matches", r["sqlite"]["job_matches"]))
-    rows.append(("SQLite: worker matches", r["sqlite"]["worker_matches"]))
+    if r.get("naive"):
+        rows.append(("naive: load all workers, score in Python", r["naive"]))
+    if r.get("sqlite"):
+        rows.append((f"SQLite {r['args']['sqlite_workers']:,}: job matches",
+                     r["sqlite"]["job_matches"]))
+        rows.append(("SQLite: worker matches", r["sqlite"]["worker_matches"]))
     for label, m in rows:
         rps = f"{m['rps']:8.0f}" if "rps" in m else " " * 8
-        print(f"{label:42} {m['p50_ms']:9.1f} {m['p95_ms']:9.1f} {m['p99_ms']:9.1f} {rps}")
-    jm = pgr["job_matches"]
-    wm, wfloor = pgr["worker_matches"], r["floor_sql_jobs"]
-    print(f"ratio worker matches / its floor (p50): {wm['p50_ms'] / wfloor['p50_ms']:.2f}×")
-    print(f"ratio job matches / floor (p50): {jm['p50_ms'] / floor['p50_ms']:.2f}×; "
-          f"naive / job matches (p50): {naive_['p50_ms'] / jm['p50_ms']:.0f}×")
-    print(f"API peak RSS: {pgr['api_peak_rss_mb']:.0f} MB (PostgreSQL run)")
-    print(f"load average at start: {r['load_average_at_start']}")
-    s = r["staffing"]
-    print(f"staffing {s['slots']} slots × {s['workers']} workers: median {s['median_ms']:.0f} ms, "
-          f"max {s['max_ms']:.0f} ms, total ≥ greedy every run: {s['total_ge_greedy_every_run']}")
+        print(f"{label:50} {m['p50_ms']:8.1f} {m['p95_ms']:8.1f} {m['p99_ms']:8.1f} {rps}")
+    jm, wm = after["job_matches"], after["worker_matches"]
+    print(f"job matches / SQL floor (p50, p95): {jm['p50_ms'] / floor['p50_ms']:.2f}×, "
+          f"{jm['p95_ms'] / floor['p95_ms']:.2f}×; / bare anchor: {jm['p50_ms'] / bare['p50_ms']:.2f}×, "
+          f"{jm['p95_ms'] / bare['p95_ms']:.2f}×; rps {jm['rps'] / bare['rps']:.2f}× the bare anchor's")
+    print(f"worker matches / its SQL floor (p50): {wm['p50_ms'] / wfloor['p50_ms']:.2f}×")
+    for name, m in (("job_matches", jm), ("worker_matches", wm)):
+        p50, p95, rps = TARGETS[name]
+        print(f"target {name}: p50 {m['p50_ms']:.1f}/{p50} p95 {m['p95_ms']:.1f}/{p95} "
+              f"rps {m['rps']:.0f}/{rps:.0f}")
+    print(f"first job match (loads the in-memory index): {after['first_job_matches_ms']:.0f} ms; "
+          f"API RSS after it {after['api_rss_after_first_match_mb']:.0f} MB, peak "
+          f"{after['api_peak_rss_mb']:.0f} MB (before: peak {before['api_peak_rss_mb']:.0f} MB)")
+    if r.get("staffing"):
+        s = r["staffing"]
+        print(f"staffing {s['slots']} slots × {s['workers']} workers: median {s['median_ms']:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from app.common.geo import haversine_km
 from app.matching import rules
 from app.matching.candidates import slices
 from app.matching.keys import band_of, worker_key_rows
+from app.matching.memindex import LOAD_COLUMNS, MemIndex
 from app.matching.score import JobQuery, score_workers
 from app.matching.service import first_eligible
 from tests import matching_reference as ref
@@ -105,7 +106,7 @@ def job(draw):
     }
 
 
-def _rows(workers: list[dict]) -> dict[str, list]:
+def _key_rows(workers: list[dict]) -> list[dict]:
     rows = []
     for w in workers:
         row = {"id": w["id"], "status": w["status"], "max_travel_km": w["max_travel_km"],
@@ -115,17 +116,36 @@ def _rows(workers: list[dict]) -> dict[str, list]:
         skills = [{"position": i, "skill_code": c, "raw": raw, "similarity": sim, "years": y}
                   for i, (c, raw, sim, y) in enumerate(w["skills"])]
         rows += worker_key_rows(row, skills)
-    names = ["worker_id", "skill_key", "raw", "similarity", "years", "lat", "lng",
-             "max_travel_km", "cat_mask", "any_time", "min_wage_amount", "min_wage_unit",
-             "reliability"]
-    return {n: [r[n] for r in rows] for n in names}
+    return rows
 
 
-def service_rank(j: dict, workers: list[dict], limit: int, radius_km, after=None):
+def _tuples(rows: list[dict]) -> list[tuple]:
+    return [tuple(r[c] for c in LOAD_COLUMNS) for r in rows]
+
+
+def memindex_of(workers: list[dict], changed: set[int]) -> MemIndex:
+    """The in-memory index as a process holds it after some workers changed: their old rows
+    (moved 0.2° north) tombstoned in the main segment, their current rows in the side one."""
+    index = MemIndex()
+    rows = _key_rows(workers)
+    stale = [{**r, "lat": r["lat"] + 0.2, "band": band_of(r["lat"] + 0.2)}
+             for r in rows if r["worker_id"] in changed]
+    index.main = index._segment(_tuples([r for r in rows if r["worker_id"] not in changed]
+                                        + stale))
+    index.alive = ~np.isin(index.main.cols["worker_id"], np.array(sorted(changed), dtype=np.int64))
+    index.side = index._segment(_tuples([r for r in rows if r["worker_id"] in changed]))
+    return index
+
+
+def service_rank(j: dict, workers: list[dict], limit: int, radius_km, after=None,
+                 changed: frozenset = frozenset()):
     query = JobQuery(lat=j["lat"], lng=j["lng"], radius_km=j["radius_km"],
                      wage_amount=j["wage_amount"], wage_unit=j["wage_unit"], urgent=j["urgent"],
                      skills=[(c or "~", raw) for c, raw in j["skills"]])
-    scored = score_workers(query, _rows(workers), weights=CONF["weights"],
+    cap = min(j["radius_km"] or math.inf, radius_km or math.inf)
+    rows = memindex_of(workers, set(changed)).rows_near(
+        [k for k, _ in query.skills], j["lat"], j["lng"], cap)
+    scored = score_workers(query, rows, weights=CONF["weights"],
                            urgent_factor=CONF["urgent_factor"], min_hour_fen=CONF["min_hour_fen"],
                            threshold=CONF["threshold"], radius_km=radius_km)
     facts = rules.job_facts(SimpleNamespace(
@@ -151,16 +171,18 @@ def service_rank(j: dict, workers: list[dict], limit: int, radius_km, after=None
     return scored, [(int(scored.ids[i]), float(scored.score[i]), i) for i, _ in chosen]
 
 
-@settings(max_examples=1200, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_service_returns_the_references_top_k(data):
     assert len(_codes_exist()) == len(CODES)
     j = data.draw(job())
     workers = [data.draw(worker(i + 1)) for i in range(data.draw(st.integers(0, 25)))]
+    changed = frozenset(data.draw(st.sets(st.sampled_from([w["id"] for w in workers])))
+                        if workers else ())
     limit = data.draw(st.integers(1, 8))
     radius_km = data.draw(st.one_of(st.none(), st.floats(3, 50)))
     expected = ref.rank(j, workers, CONF, radius_km)
-    scored, got = service_rank(j, workers, limit, radius_km)
+    scored, got = service_rank(j, workers, limit, radius_km, changed=changed)
     assert [g[0] for g in got] == [e[0] for e in expected[:limit]]
     for (_, s, i), (_, es) in zip(got, expected, strict=False):
         assert math.isclose(s, es, abs_tol=1e-9)
@@ -168,8 +190,48 @@ def test_service_returns_the_references_top_k(data):
         assert np.all((comps >= 0) & (comps <= 1))
         assert math.isclose(float(comps @ scored.weights[i]), s, abs_tol=1e-9)
     if len(got) == limit:  # the next page starts right after, with no duplicates
-        _, nxt = service_rank(j, workers, limit, radius_km, after=(got[-1][1], got[-1][0]))
+        _, nxt = service_rank(j, workers, limit, radius_km, after=(got[-1][1], got[-1][0]),
+                              changed=changed)
         assert [g[0] for g in nxt] == [e[0] for e in expected[limit:2 * limit]]
+
+
+def dense_worker(rng, wid: int) -> dict:
+    """A worker in the dense core: the job's common skill, near, free, no requirements missed."""
+    return {
+        "id": wid, "status": "active", "lat": 29.56 + rng.uniform(-0.02, 0.02),
+        "lng": 106.55 + rng.uniform(-0.02, 0.02),
+        "max_travel_km": rng.choice([5.0, 8.0, 12.5, 20.0]),
+        "skills": [("housekeeping.cleaner", "保洁", rng.choice([100.0, 90.0]),
+                    rng.choice([None, 1.0, 3.0, 6.0]))]
+        + ([("housekeeping.nanny", "育儿嫂", 100.0, None)] if rng.random() < 0.3 else []),
+        "availability": None, "min_wage_amount": rng.choice([None, 2000, 2500, 3000]),
+        "min_wage_unit": "hour", "reliability": round(rng.random(), 2),
+        "birth_date": date(1985, 1, 1), "gender": "female", "certificates": [],
+        "available_from_date": None, "available_until_date": None, "busy": [],
+    }
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(5000, 6500), limit=st.integers(1, 50),
+       urgent=st.booleans())
+def test_dense_core_top_k_matches_the_reference(seed, n, limit, urgent):
+    # Thousands of eligible workers around one job: the case the in-memory retrieval is for.
+    import random
+
+    rng = random.Random(seed)
+    workers = [dense_worker(rng, i + 1) for i in range(n)]
+    changed = frozenset(rng.sample(range(1, n + 1), 200))
+    j = {"lat": 29.56, "lng": 106.55, "radius_km": None, "wage_amount": 3000,
+         "wage_unit": "hour", "urgent": urgent, "status": "open",
+         "skills": [("housekeeping.cleaner", "保洁")], "starts_at": BASE + timedelta(hours=2),
+         "ends_at": BASE + timedelta(hours=6), "shifts": [], "req_gender": None,
+         "req_min_age": None, "req_max_age": None, "req_certificates": []}
+    expected = ref.rank(j, workers, CONF)
+    assert len(expected) >= 5000
+    _scored, got = service_rank(j, workers, limit, None, changed=changed)
+    assert [g[0] for g in got] == [e[0] for e in expected[:limit]]
+    for (_, s, _i), (_, es) in zip(got, expected, strict=False):
+        assert math.isclose(s, es, abs_tol=1e-9)
 
 
 @settings(max_examples=1000, deadline=None)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs.models import Job, JobSkill
 from app.matching.keys import job_key_rows, worker_key_rows
-from app.matching.models import JobMatchKey, WorkerMatchKey
+from app.matching.models import JobMatchKey, WorkerMatchChange, WorkerMatchKey
 from app.workers.models import Worker, WorkerSkill
 
 # What the match-key rows are derived from: the same columns whether they come from a loaded
@@ -23,6 +23,18 @@ JOB_KEY_SOURCE = (
 WORKER_SKILL_SOURCE = (WorkerSkill.position, WorkerSkill.skill_code, WorkerSkill.raw,
                        WorkerSkill.similarity, WorkerSkill.years)
 JOB_SKILL_SOURCE = (JobSkill.position, JobSkill.skill_code, JobSkill.raw)
+
+
+_XID = literal_column("pg_current_xact_id()::text::bigint")
+
+
+async def log_worker_change(session: AsyncSession, worker_id: int | None) -> None:
+    """Tells every API process's in-memory index (app/matching/memindex.py) to re-read this
+    worker's rows (None: all rows), once this transaction commits."""
+    pg = session.get_bind().dialect.name == "postgresql"
+    await session.execute(
+        insert(WorkerMatchChange).values(worker_id=worker_id, xid=_XID if pg else None)
+    )
 
 
 def _values(obj, columns) -> dict:
@@ -46,6 +58,7 @@ async def index_worker(session: AsyncSession, worker: Worker) -> None:
     rows = worker_key_rows(*worker_columns(worker))
     if rows:
         await session.execute(insert(WorkerMatchKey), rows)
+    await log_worker_change(session, worker.id)
 
 
 async def index_job(session: AsyncSession, job: Job) -> None:
@@ -65,6 +78,7 @@ async def set_reliability(session: AsyncSession, worker_id: int, score: float) -
         update(WorkerMatchKey).where(WorkerMatchKey.worker_id == worker_id)
         .values(reliability=score).execution_options(synchronize_session=False)
     )
+    await log_worker_change(session, worker_id)
 
 
 async def _rebuild(session: AsyncSession, source, skill_model, owner, skill_cols, to_rows,
@@ -103,4 +117,5 @@ async def reindex_all(session: AsyncSession, batch: int = 5000) -> dict[str, int
         session, JOB_KEY_SOURCE, JobSkill, JobSkill.job_id, JOB_SKILL_SOURCE, job_key_rows,
         JobMatchKey, batch,
     )
+    await log_worker_change(session, None)
     return {"worker_match_keys": workers, "job_match_keys": jobs}

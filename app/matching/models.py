@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, UTCDateTime
+from app.db import Base, BigId, UTCDateTime
 
 WORKER_INCLUDE = [
     "worker_id", "lat", "similarity", "years", "raw", "max_travel_km", "cat_mask", "any_time",
@@ -95,3 +95,15 @@ class JobMatchKey(Base):
             postgresql_include=JOB_INCLUDE,
         ),
     )
+
+
+class WorkerMatchChange(Base):
+    """One row per committed change of a worker's match keys (NULL worker_id: all of them):
+    what each API process's in-memory index (app/matching/memindex.py) replays."""
+
+    __tablename__ = "worker_match_changes"
+
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    worker_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # pg_current_xact_id() of the writer on PostgreSQL; NULL on SQLite (one writer at a time).
+    xid: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)

@@ -59,8 +59,20 @@ def haversine_np(lat: float, lng: float, lats: np.ndarray, lngs: np.ndarray) -> 
 
 
 def hourly(amounts: np.ndarray, units) -> np.ndarray:
-    hours = np.array([HOURS_PER_UNIT.get(u, 1.0) if u else 1.0 for u in units], dtype=float)
+    if isinstance(units, np.ndarray) and units.dtype.kind == "U":  # the in-memory index
+        names, inv = np.unique(units, return_inverse=True)
+        per = np.array([HOURS_PER_UNIT.get(u, 1.0) if u else 1.0 for u in names], dtype=float)
+        hours = per[inv.reshape(-1)] if len(units) else np.empty(0)
+    else:
+        hours = np.array([HOURS_PER_UNIT.get(u, 1.0) if u else 1.0 for u in units], dtype=float)
     return np.asarray(amounts, dtype=float) / hours
+
+
+def _floats(values) -> np.ndarray:
+    """None → NaN; arrays from the in-memory index already are."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        return values
+    return np.asarray([np.nan if v is None else v for v in values], dtype=float)
 
 
 def experience(years: np.ndarray) -> np.ndarray:
@@ -165,10 +177,9 @@ def score_workers(
     distance = np.clip(1.0 - dist / limit, 0.0, 1.0)
     any_time = np.asarray(rows["any_time"], dtype=bool)[first]
     time = np.where(any_time, ANY_TIME_FIT, 1.0)
-    mins = np.asarray(
-        [np.nan if v is None else v for v in rows["min_wage_amount"]], dtype=float
-    )[first]
-    units = [rows["min_wage_unit"][i] for i in first]
+    mins = _floats(rows["min_wage_amount"])[first]
+    units = rows["min_wage_unit"]
+    units = units[first] if isinstance(units, np.ndarray) else [units[i] for i in first]
     worker_hour = np.where(np.isnan(mins), min_hour_fen, hourly(np.nan_to_num(mins), units))
     job_hour = job.wage_amount / HOURS_PER_UNIT.get(job.wage_unit, 1.0)
     wage = np.clip(job_hour / worker_hour - 0.5, 0.0, 1.0)

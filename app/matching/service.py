@@ -21,6 +21,7 @@ from app.jobs.service import get_managed_job
 from app.matching import lookups, rules
 from app.matching.candidates import jobs_near, workers_near
 from app.matching.keys import UNCODED
+from app.matching.memindex import worker_index
 from app.matching.score import COMPONENTS, JobQuery, Scored, WorkerQuery, score_jobs, score_workers
 from app.reference.wages import minimum_wages
 
@@ -53,7 +54,11 @@ async def score_job(
     by availability, requirements or bookings)."""
     query = job_query(job)
     cap = min(job.radius_km or math.inf, radius_km or math.inf)
-    rows = await workers_near(session, [k for k, _ in query.skills], job.lat, job.lng, cap)
+    keys = [k for k, _ in query.skills]
+    if settings.match_memindex:
+        rows = (await worker_index(session)).rows_near(keys, job.lat, job.lng, cap)
+    else:
+        rows = await workers_near(session, keys, job.lat, job.lng, cap)
     return score_workers(query, rows, **_scoring_kw(settings, radius_km))
 
 

@@ -2,7 +2,7 @@
 enrolments, 满天星 vouchers and their yearly programme, training wishes; worker_skills.source
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03 22:52:14.144622
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision: str = '0012'
-down_revision: str | None = "0010"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
