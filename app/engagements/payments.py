@@ -23,9 +23,10 @@ async def record_payment(
     e = await locked_engagement(session, principal, engagement_id)
     access.require_employer_side(principal, e, "record a payment")
     states.target("record_payment", e.status)
+    # The part an open dispute contests is paid once the dispute is settled, not before.
     owed = max(0, e.pay_due_fen - e.paid_fen)
     if data.amount > owed:
-        raise field_error("/amount", f"exceeds the {owed} fen outstanding")
+        raise field_error("/amount", f"exceeds the {owed} fen due (any disputed part excluded)")
     paid_at = _payment_time(data.paid_at, e, now)
     payment = Payment(
         engagement_id=e.id, amount_fen=data.amount, paid_at=paid_at, method=data.method,

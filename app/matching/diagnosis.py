@@ -46,6 +46,32 @@ def _relevant(code: str | None, raw: str, codes: set[str], uncoded: list[str], t
     )
 
 
+async def _skilled_near(
+    session: AsyncSession, stmt, origin: tuple[float, float], box_km: float, skill_code_col,
+    codes: list[str], uncoded: list[str], threshold: float,
+) -> list[tuple]:
+    """(row, distance km) for rows of `stmt` (labelled lat, lng, skill_code, raw) in the box
+    around `origin` that hold a relevant skill."""
+    min_lat, max_lat, min_lng, max_lng = bounding_box(*origin, box_km)
+    lat, lng = stmt.selected_columns.lat, stmt.selected_columns.lng
+    rows = (await session.execute(
+        stmt.where(lat.between(min_lat, max_lat), lng.between(min_lng, max_lng),
+                   _skill_filter(skill_code_col, codes, uncoded)).limit(ROW_CAP)
+    )).all()
+    code_set = set(codes)
+    return [
+        (r, haversine_km(*origin, r.lat, r.lng)) for r in rows
+        if _relevant(r.skill_code, r.raw, code_set, uncoded, threshold)
+    ]
+
+
+async def _holding_anywhere(session: AsyncSession, owner_col, skill_code_col, live, codes):
+    """How many live workers (or open jobs) hold one of the codes, city-wide."""
+    return await session.scalar(
+        select(func.count(func.distinct(owner_col))).where(live, skill_code_col.in_(codes))
+    )
+
+
 async def why_no_workers(
     session: AsyncSession, job_id: int, threshold: float, radius_km: float | None
 ) -> dict:
@@ -62,23 +88,15 @@ async def why_no_workers(
     if job.status != "open":
         return explain.empty_for_job(**common, skilled_anywhere=None, within_reach=0,
                                      beyond_travel=0, nearest_km=None, excluded=Counter())
-    min_lat, max_lat, min_lng, max_lng = bounding_box(job.lat, job.lng, min(cap, MAX_TRAVEL_KM))
-    rows = (await session.execute(
-        select(Worker.id, Worker.home_lat, Worker.home_lng, Worker.max_travel_km,
-               WorkerSkill.skill_code, WorkerSkill.raw)
-        .join(WorkerSkill, WorkerSkill.worker_id == Worker.id)
-        .where(Worker.status == "active", Worker.home_lat.between(min_lat, max_lat),
-               Worker.home_lng.between(min_lng, max_lng),
-               _skill_filter(WorkerSkill.skill_code, codes, uncoded))
-        .limit(ROW_CAP)
-    )).all()
+    stmt = (
+        select(Worker.id, Worker.home_lat.label("lat"), Worker.home_lng.label("lng"),
+               Worker.max_travel_km, WorkerSkill.skill_code, WorkerSkill.raw)
+        .join(WorkerSkill, WorkerSkill.worker_id == Worker.id).where(Worker.status == "active")
+    )
     distance: dict[int, float] = {}
     beyond: dict[int, float] = {}
-    code_set = set(codes)
-    for r in rows:
-        if not _relevant(r.skill_code, r.raw, code_set, uncoded, threshold):
-            continue
-        d = haversine_km(job.lat, job.lng, r.home_lat, r.home_lng)
+    for r, d in await _skilled_near(session, stmt, (job.lat, job.lng), min(cap, MAX_TRAVEL_KM),
+                                    WorkerSkill.skill_code, codes, uncoded, threshold):
         if d > cap:
             continue
         if d <= r.max_travel_km:
@@ -88,10 +106,9 @@ async def why_no_workers(
     beyond = {k: d for k, d in beyond.items() if k not in distance}
     skilled_anywhere = None
     if not distance and not beyond and codes:
-        skilled_anywhere = await session.scalar(
-            select(func.count(func.distinct(WorkerSkill.worker_id)))
-            .join(Worker, Worker.id == WorkerSkill.worker_id)
-            .where(Worker.status == "active", WorkerSkill.skill_code.in_(codes))
+        skilled_anywhere = await _holding_anywhere(
+            session, WorkerSkill.worker_id, WorkerSkill.skill_code,
+            WorkerSkill.worker_id.in_(select(Worker.id).where(Worker.status == "active")), codes,
         )
     nearest = sorted(distance, key=lambda i: (distance[i], i))[:JUDGED]
     excluded: Counter = Counter()
@@ -133,29 +150,20 @@ async def why_no_jobs(
                                         excluded=Counter())
     codes = sorted({s.skill_code for s in skills if s.skill_code})
     uncoded = [s.raw for s in skills if not s.skill_code]
-    min_lat, max_lat, min_lng, max_lng = bounding_box(worker.home_lat, worker.home_lng, reach)
-    rows = (await session.execute(
+    stmt = (
         select(Job.id, Job.lat, Job.lng, Job.radius_km, JobSkill.skill_code, JobSkill.raw)
-        .join(JobSkill, JobSkill.job_id == Job.id)
-        .where(Job.status == "open", Job.lat.between(min_lat, max_lat),
-               Job.lng.between(min_lng, max_lng),
-               _skill_filter(JobSkill.skill_code, codes, uncoded))
-        .limit(ROW_CAP)
-    )).all()
+        .join(JobSkill, JobSkill.job_id == Job.id).where(Job.status == "open")
+    )
     distance: dict[int, float] = {}
-    code_set = set(codes)
-    for r in rows:
-        if not _relevant(r.skill_code, r.raw, code_set, uncoded, threshold):
-            continue
-        d = haversine_km(worker.home_lat, worker.home_lng, r.lat, r.lng)
+    for r, d in await _skilled_near(session, stmt, (worker.home_lat, worker.home_lng), reach,
+                                    JobSkill.skill_code, codes, uncoded, threshold):
         if d <= min(reach, r.radius_km or math.inf):
             distance[r.id] = d
     jobs_anywhere = None
     if not distance and codes:
-        jobs_anywhere = await session.scalar(
-            select(func.count(func.distinct(JobSkill.job_id)))
-            .join(Job, Job.id == JobSkill.job_id)
-            .where(Job.status == "open", JobSkill.skill_code.in_(codes))
+        jobs_anywhere = await _holding_anywhere(
+            session, JobSkill.job_id, JobSkill.skill_code,
+            JobSkill.job_id.in_(select(Job.id).where(Job.status == "open")), codes,
         )
     nearest = sorted(distance, key=lambda i: (distance[i], i))[:JUDGED]
     excluded: Counter = Counter()
