@@ -43,7 +43,11 @@ async def create_agreement(
 ) -> AgreementOut:
     """The employer side (or an admin) draws up the written agreement from the engagement's
     terms. Refuses the worker side (403), a second agreement (409 agreement-exists) and an
-    ended engagement (409)."""
+    ended engagement (409).
+
+    Callers: admin, the employer concerned. Refuses: markets, workers, institutions, inspectors,
+    partners (403); another employer (404: they cannot tell it exists); no key (401).
+    """
     a = await service.create_agreement(session, principal, engagement_id, body)
     response.headers["Location"] = f"/v1/engagements/{engagement_id}/agreement"
     return agreement_out(a)
@@ -54,7 +58,12 @@ async def create_agreement(
 async def get_agreement(
     engagement_id: IdPath, session: SessionDep, principal: Principal = READ,
 ) -> AgreementOut:
-    """Either party or an admin; others get 404."""
+    """Either party or an admin; others get 404.
+
+    Callers: admin, the employer concerned, the market concerned, the worker concerned. Refuses:
+    institutions, inspectors, partners (403); another employer, another market, another worker
+    (404: they cannot tell it exists); no key (401).
+    """
     return agreement_out(await service.get_agreement(session, principal, engagement_id))
 
 
@@ -65,7 +74,12 @@ async def agreement_document(
     engagement_id: IdPath, session: SessionDep, principal: Principal = READ,
 ) -> Response:
     """The stored HTML exactly as rendered and hashed (`X-Content-SHA256` names its SHA-256). Either
-    party or an admin; others get 404."""
+    party or an admin; others get 404.
+
+    Callers: admin, the employer concerned, the market concerned, the worker concerned. Refuses:
+    institutions, inspectors, partners (403); another employer, another market, another worker
+    (404: they cannot tell it exists); no key (401).
+    """
     a = await service.get_agreement(session, principal, engagement_id)
     return Response(a.document, media_type="text/html; charset=utf-8",
                     headers={"X-Content-SHA256": a.sha256, "ETag": f'"{a.sha256}"'})
@@ -79,7 +93,12 @@ async def signing_code(
 ) -> AgreementSigningCodeOut:
     """Issues a fresh one-time code for one side, answered only to that side's own key
     holder (the worker or its registering market; the employer side). Refuses the other
-    side (403) and a side that has signed (409)."""
+    side (403) and a side that has signed (409).
+
+    Callers: admin, the employer concerned, the market concerned, the worker concerned. Refuses:
+    institutions, inspectors, partners (403); another employer, another market, another worker
+    (404: they cannot tell it exists); no key (401).
+    """
     code, expires_at = await service.issue_code(
         session, principal, engagement_id, body.side, settings, now
     )
@@ -94,6 +113,11 @@ async def sign(
 ) -> AgreementOut:
     """One side signs with its one-time code; when both have, the agreement is `signed` and
     `agreement.signed` is raised. Refuses the other side (403), a wrong or expired code
-    (422 signing-code-invalid) and a second signature (409)."""
+    (422 signing-code-invalid) and a second signature (409).
+
+    Callers: admin, the employer concerned, the market concerned, the worker concerned. Refuses:
+    institutions, inspectors, partners (403); another employer, another market, another worker
+    (404: they cannot tell it exists); no key (401).
+    """
     a = await service.sign(session, principal, engagement_id, body.side, body.code, now)
     return agreement_out(a)

@@ -128,4 +128,10 @@ TAGS: list[dict[str, str]] = [
                                          "社保补贴): parameters and eligibility assessments."},
     {"name": "statistics", "description": "Market figures for markets, inspectors and admins; "
                                           "JSON or CSV."},
+    {"name": "agreements", "description": "Written agreements per hire (书面协议, item 十六): "
+                                          "drawn from the terms, signed by both sides, immutable."},
+    {"name": "complaints", "description": "Complaints about postings, employers and hires "
+                                          "(黑职介, fake postings, wage arrears; item 十五)."},
+    {"name": "training", "description": "Training that follows demand (items 十一, 十二): the "
+                                        "3+ catalogues, courses, 满天星 vouchers, recommendations."},
 ]

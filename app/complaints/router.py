@@ -60,7 +60,11 @@ async def list_complaints(
     principal: PrincipalDep, status: ComplaintStatus | None = None, employer_id: IdQuery = None,
 ) -> Page[ComplaintOut]:
     """Admins see all; a market or inspector the cases assigned to it; an employer those
-    about itself; everyone the complaints it filed."""
+    about itself; everyone the complaints it filed.
+
+    Callers: admin, any employer, any market, any worker, any institution, inspectors, partners.
+    Refuses: no key (401).
+    """
     rows = await service.list_complaints(
         session, principal, limit=page.limit, after_id=page.after_id, status=status,
         employer_id=employer_id,
@@ -75,7 +79,11 @@ async def complaint_statistics(
     session: SessionDep, now: NowDep, principal: Principal = require("stats:read"),
 ) -> ComplaintStatisticsOut:
     """Filed, decided, pending and overdue complaints per district and category (a market
-    sees its own district). Admins, markets and inspectors."""
+    sees its own district). Admins, markets and inspectors.
+
+    Callers: admin, any market, inspectors. Refuses: employers, workers, institutions, partners
+    (403); no key (401).
+    """
     return ComplaintStatisticsOut(items=await service.statistics(session, principal, now))
 
 
@@ -84,7 +92,12 @@ async def complaint_statistics(
 async def get_complaint(
     complaint_id: IdPath, session: SessionDep, now: NowDep, principal: PrincipalDep,
 ) -> ComplaintOut:
-    """Visible as in the list; otherwise 404."""
+    """Visible as in the list; otherwise 404.
+
+    Callers: admin, the employer concerned, the market concerned, the worker concerned. Refuses:
+    another employer, another market, another worker, institutions, inspectors, partners (404:
+    they cannot tell it exists); no key (401).
+    """
     return complaint_out(await service.get_complaint(session, principal, complaint_id), now)
 
 
@@ -96,7 +109,11 @@ async def assign_complaint(
 ) -> ComplaintOut:
     """The assigned market (or inspector, or an admin) hands the case to another market or
     to an inspector. Refuses other roles (403), unassigned handlers (404 / 403) and decided
-    cases (409 complaint-decided)."""
+    cases (409 complaint-decided).
+
+    Callers: admin, the market concerned. Refuses: employers, workers, institutions, partners
+    (403); another market, inspectors (404: they cannot tell it exists); no key (401).
+    """
     c = await service.assign(session, principal, complaint_id, body)
     return complaint_out(c, now)
 
@@ -109,6 +126,10 @@ async def decide_complaint(
 ) -> ComplaintOut:
     """The handler decides: substantiated marks the employer (past the configured number it
     may no longer post) and may suspend the posting. Refuses other roles (403), cases not
-    assigned to the caller (404 / 403) and decided cases (409 complaint-decided)."""
+    assigned to the caller (404 / 403) and decided cases (409 complaint-decided).
+
+    Callers: admin, the market concerned. Refuses: employers, workers, institutions, partners
+    (403); another market, inspectors (404: they cannot tell it exists); no key (401).
+    """
     c = await service.decide(session, principal, complaint_id, body, settings, now)
     return complaint_out(c, now)

@@ -50,7 +50,12 @@ async def get_protection(
 ) -> ProtectionOut:
     """Either party or an admin (others 404). `gaps` names what the rules find missing: a
     part-timer working for another employer at the same time needs this employer's own
-    cover; a platform in the occupational-injury pilot reports pilot cover."""
+    cover; a platform in the occupational-injury pilot reports pilot cover.
+
+    Callers: admin, the employer concerned, the market concerned, the worker concerned. Refuses:
+    institutions, inspectors, partners (403); another employer, another market, another worker
+    (404: they cannot tell it exists); no key (401).
+    """
     return protection_out(*await service.get_protection(session, principal, engagement_id))
 
 
@@ -62,7 +67,11 @@ async def put_protection(
     principal: Principal = require("engagements:write", Role.employer, Role.market),
 ) -> ProtectionOut:
     """The employer side (or an admin) records its cover (type, insurer, policy, period,
-    evidence); a PUT replaces the record. Refuses the worker side (403)."""
+    evidence); a PUT replaces the record. Refuses the worker side (403).
+
+    Callers: admin, the employer concerned. Refuses: markets, workers, institutions, inspectors,
+    partners (403); another employer (404: they cannot tell it exists); no key (401).
+    """
     return protection_out(*await service.put_protection(session, principal, engagement_id, body))
 
 
@@ -84,7 +93,11 @@ async def new_forms(
     agreements, injury cover and its gaps, wages in arrears — for sharing with other
     departments; `?format=csv` downloads it. Defaults to the last 28 days and the coming
     week (by the engagement's start). Admins see all
-    (and may filter by employer); an employer sees its own rows."""
+    (and may filter by employer); an employer sees its own rows.
+
+    Callers: admin, any employer. Refuses: markets, workers, institutions, inspectors, partners
+    (403); no key (401).
+    """
     today = pay.shanghai_date(now)
     to_date = to_date or today + timedelta(days=7)
     from_date = from_date or today - timedelta(days=27)
@@ -119,7 +132,11 @@ async def put_reported_engagement(
 ) -> ReportedEngagementOut:
     """A partner reports one of its own workers' engagements for a granted employer (hours
     of a week, agreement kind, injury cover, arrears); repeating the PUT is safe. Refuses
-    other roles (403) and an employer not granted to the source (422 /employer_id)."""
+    other roles (403) and an employer not granted to the source (422 /employer_id).
+
+    Callers: admin, partners. Refuses: employers, markets, workers, institutions, inspectors
+    (403); no key (401).
+    """
     row, created = await service.put_reported(session, principal, source, external_id, body, now)
     if created:
         response.status_code = 201

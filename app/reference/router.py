@@ -96,7 +96,11 @@ async def get_district(code: str, _principal: PrincipalDep) -> DistrictOut:
 async def list_subsidy_job_types(_principal: PrincipalDep) -> SubsidyJobTypePage:
     """Any key. The job types policy measure 五 names, in its own words, each with the skills,
     skill categories or employment forms that count as doing it (one page). Subsidy
-    parameters accept these names as they are written. Refuses nothing but a missing key."""
+    parameters accept these names as they are written. Refuses nothing but a missing key.
+
+    Callers: admin, any employer, any market, any worker, any institution, inspectors, partners.
+    Refuses: no key (401).
+    """
     return SubsidyJobTypePage(items=[
         SubsidyJobTypeOut(name=t.name, skills=sorted(t.skills), categories=sorted(t.categories),
                           employment_forms=sorted(t.employment_forms))

@@ -42,7 +42,11 @@ async def get_demand(
     principal: Principal = require("training:read"),
 ) -> DemandOut:
     """Every training reader (admins, markets, inspectors, institutions, workers). The period
-    defaults to the 90 days up to today; from_date after to_date is 422."""
+    defaults to the 90 days up to today; from_date after to_date is 422.
+
+    Callers: admin, any market, any worker, any institution, inspectors. Refuses: employers,
+    partners (403); no key (401).
+    """
     end = to_date or shanghai_date(now)
     start = from_date or end - timedelta(days=89)
     for name, value in (("from_date", start), ("to_date", end)):
@@ -63,7 +67,11 @@ async def create_wish(
     principal: Principal = require("training:read", Role.worker, Role.market),
 ) -> TrainingWishOut:
     """A worker for itself; a market for people asking on site (or a worker it registered);
-    admins. Other roles are refused."""
+    admins. Other roles are refused.
+
+    Callers: admin, any market, any worker. Refuses: employers, institutions, inspectors,
+    partners (403); no key (401).
+    """
     wish = await demand.record_wish(session, principal, body, settings)
     return TrainingWishOut.model_validate(wish, from_attributes=True)
 
@@ -75,7 +83,11 @@ async def list_wishes(
     principal: Principal = require("training:read"),
 ) -> Page[TrainingWishOut]:
     """A worker its own, a market those it recorded, admins and inspectors all; institutions
-    see wishes only as aggregated demand (403)."""
+    see wishes only as aggregated demand (403).
+
+    Callers: admin, any market, any worker, inspectors. Refuses: employers, institutions,
+    partners (403); no key (401).
+    """
     rows = await demand.list_wishes(session, principal, limit=page.limit, after_id=page.after_id)
     rows, cursor = page_of(rows, page)
     return Page(items=[TrainingWishOut.model_validate(r, from_attributes=True) for r in rows],
@@ -93,7 +105,12 @@ async def recommendations(
     """The worker, the market that registered it and admins; another worker's or market's is
     404. Each course counts the open positions within the worker's travel distance that the
     worker does not qualify for now and would after it (the matching rules' hard filters and
-    every taxonomy skill the posting asks for)."""
+    every taxonomy skill the posting asks for).
+
+    Callers: admin, the market concerned, the worker concerned. Refuses: employers,
+    institutions, inspectors, partners (403); another market, another worker (404: they cannot
+    tell it exists); no key (401).
+    """
     worker, items = await demand.recommendations(session, principal, worker_id, limit)
     courses = await course_out(session, [i["course"] for i in items])
     return RecommendationsOut(worker_id=worker_id, items=[
@@ -114,7 +131,11 @@ async def get_stats(
     principal: Principal = require("training:stats", Role.inspector, Role.market),
 ):
     """Admins, inspectors and markets (city-wide figures, no personal data); others are
-    refused. CSV with Accept: text/csv or ?format=csv."""
+    refused. CSV with Accept: text/csv or ?format=csv.
+
+    Callers: admin, any market, inspectors. Refuses: employers, workers, institutions, partners
+    (403); no key (401).
+    """
     result = await stats.training_stats(session, year or shanghai_date(now).year, group_by)
     if wants_csv(request, format):
         return csv_response(stats.CSV_HEADER, stats.csv_rows(result),

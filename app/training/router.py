@@ -17,9 +17,9 @@ from app.training import catalogues, courses
 from app.training.catalogues import INSTITUTIONS, SHORTAGE_TRADES, SUBSIDY_RATES, Catalogue
 from app.training.models import Course, Enrolment
 from app.training.schemas import (
-    AttendanceIn,
     CatalogueHistoryOut,
     CompletionIn,
+    CourseAttendanceIn,
     CourseIn,
     CourseOut,
     CoursePatch,
@@ -62,6 +62,9 @@ def _catalogue_routes(cat: Catalogue, body_in: type[BaseModel], body_patch: type
     async def list_(session: SessionDep, page: Annotated[PageParams, Depends(page_params)],
                     status: StatusQuery = None,
                     principal: Principal = require("training:read")):
+        """Callers: admin, any market, any worker, any institution, inspectors. Refuses: employers,
+        partners (403); no key (401).
+        """
         rows = await catalogues.list_entries(session, principal, cat, limit=page.limit,
                                              after_id=page.after_id, status=status)
         rows, cursor = page_of(rows, page)
@@ -73,6 +76,9 @@ def _catalogue_routes(cat: Catalogue, body_in: type[BaseModel], body_patch: type
 
     async def create(body: body_in, session: SessionDep, response: Response,
                      principal: Principal = require("training:write", Role.market)):
+        """Callers: admin, any market. Refuses: employers, workers, institutions, inspectors,
+        partners (403); no key (401).
+        """
         row = await catalogues.create_entry(session, principal, cat, body)
         response.headers["Location"] = f"{router.prefix}{path}/{row.id}"
         response.headers["ETag"] = etag_of(row.id, row.version)
@@ -83,6 +89,12 @@ def _catalogue_routes(cat: Catalogue, body_in: type[BaseModel], body_patch: type
 
     async def read(entry_id: IdPath, session: SessionDep, response: Response,
                    principal: Principal = require("training:read")):
+        """A published entry is open to every holder of `training:read`; a proposal only to
+        admins, inspectors and the market that proposed it (the case below).
+
+        Callers: admin, the market concerned, inspectors. Refuses: employers, partners (403);
+        another market, workers, institutions (404: they cannot tell it exists); no key (401).
+        """
         row = await catalogues.get_entry(session, principal, cat, entry_id)
         response.headers["ETag"] = etag_of(row.id, row.version)
         return to_out(row)
@@ -92,6 +104,10 @@ def _catalogue_routes(cat: Catalogue, body_in: type[BaseModel], body_patch: type
     async def patch(entry_id: IdPath, body: body_patch, session: SessionDep, response: Response,
                     if_match: IfMatch = None,
                     principal: Principal = require("training:write", Role.market)):
+        """Callers: admin, the market concerned. Refuses: employers, workers, institutions,
+        inspectors, partners (403); another market (404: they cannot tell it exists); no key
+        (401).
+        """
         row = await catalogues.patch_entry(session, principal, cat, entry_id, body, if_match)
         response.headers["ETag"] = etag_of(row.id, row.version)
         return to_out(row)
@@ -101,6 +117,9 @@ def _catalogue_routes(cat: Catalogue, body_in: type[BaseModel], body_patch: type
 
     async def publish(entry_id: IdPath, session: SessionDep, response: Response,
                       principal: Principal = require("training:admin", Role.admin)):
+        """Callers: admin. Refuses: employers, markets, workers, institutions, inspectors, partners
+        (403); no key (401).
+        """
         row = await catalogues.publish_entry(session, principal, cat, entry_id)
         response.headers["ETag"] = etag_of(row.id, row.version)
         return to_out(row)
@@ -109,6 +128,9 @@ def _catalogue_routes(cat: Catalogue, body_in: type[BaseModel], body_patch: type
 
     async def history(entry_id: IdPath, session: SessionDep,
                       principal: Principal = require("training:read")):
+        """Callers: admin, the market concerned, inspectors. Refuses: employers, partners (403);
+        another market, workers, institutions (404: they cannot tell it exists); no key (401).
+        """
         rows = await catalogues.entry_history(session, principal, cat, entry_id)
         return Page(items=[CatalogueHistoryOut.model_validate(r, from_attributes=True)
                            for r in rows])
@@ -163,7 +185,11 @@ async def create_course(
     principal: Principal = require("training:courses", Role.institution),
 ) -> CourseOut:
     """An institution for itself (a published catalogue entry) or an admin naming the
-    institution. Other roles are refused."""
+    institution. Other roles are refused.
+
+    Callers: admin, any institution. Refuses: employers, markets, workers, inspectors, partners
+    (403); no key (401).
+    """
     course = await courses.create_course(session, principal, body)
     response.headers["Location"] = f"{router.prefix}/courses/{course.id}"
     response.headers["ETag"] = etag_of(course.id, course.version)
@@ -180,7 +206,11 @@ async def list_courses(
     status: Annotated[Literal["open", "closed"] | None, Query()] = None,
     principal: Principal = require("training:read"),
 ) -> Page[CourseOut]:
-    """Every training reader; employers and partners are refused."""
+    """Every training reader; employers and partners are refused.
+
+    Callers: admin, any market, any worker, any institution, inspectors. Refuses: employers,
+    partners (403); no key (401).
+    """
     rows = await courses.list_courses(session, limit=page.limit, after_id=page.after_id,
                                       institution_id=institution_id, skill_code=skill_code,
                                       delivery=delivery, status=status)
@@ -194,7 +224,11 @@ async def get_course(
     course_id: IdPath, session: SessionDep, response: Response,
     principal: Principal = require("training:read"),
 ) -> CourseOut:
-    """Every training reader."""
+    """Every training reader.
+
+    Callers: admin, any market, any worker, any institution, inspectors. Refuses: employers,
+    partners (403); no key (401).
+    """
     course = await courses.get_course(session, course_id)
     response.headers["ETag"] = etag_of(course.id, course.version)
     return (await course_out(session, [course]))[0]
@@ -207,7 +241,11 @@ async def patch_course(
     if_match: IfMatch = None,
     principal: Principal = require("training:courses", Role.institution),
 ) -> CourseOut:
-    """The course's institution or an admin; another institution's course is 404."""
+    """The course's institution or an admin; another institution's course is 404.
+
+    Callers: admin, the institution concerned. Refuses: employers, markets, workers, inspectors,
+    partners (403); another institution (404: they cannot tell it exists); no key (401).
+    """
     course = await courses.patch_course(session, principal, course_id, body, if_match)
     response.headers["ETag"] = etag_of(course.id, course.version)
     return (await course_out(session, [course]))[0]
@@ -226,7 +264,11 @@ async def enrol(
     principal: Principal = require("training:enrol", Role.worker, Role.market),
 ) -> EnrolmentOut:
     """A worker enrols itself; a market registers a worker it registered (a trainee); admins
-    anyone. Full (409 course-full), closed (409) and repeated (409) enrolments are refused."""
+    anyone. Full (409 course-full), closed (409) and repeated (409) enrolments are refused.
+
+    Callers: admin, the market concerned, any worker. Refuses: employers, another market,
+    institutions, inspectors, partners (403); no key (401).
+    """
     return enrolment_out(await courses.apply(session, principal, course_id, body.worker_id))
 
 
@@ -239,7 +281,11 @@ async def list_enrolments(
     principal: Principal = require("training:read"),
 ) -> Page[EnrolmentOut]:
     """A worker its own, a market its trainees', an institution its courses', admins and
-    inspectors all."""
+    inspectors all.
+
+    Callers: admin, any market, any worker, any institution, inspectors. Refuses: employers,
+    partners (403); no key (401).
+    """
     rows = await courses.list_enrolments(session, principal, limit=page.limit,
                                          after_id=page.after_id, course_id=course_id,
                                          worker_id=worker_id, status=status)
@@ -253,7 +299,12 @@ async def get_enrolment(
     enrolment_id: IdPath, session: SessionDep,
     principal: Principal = require("training:read"),
 ) -> EnrolmentOut:
-    """Those who may list it; anyone else gets 404."""
+    """Those who may list it; anyone else gets 404.
+
+    Callers: admin, the market concerned, the worker concerned, the institution concerned,
+    inspectors. Refuses: employers, partners (403); another market, another worker, another
+    institution (404: they cannot tell it exists); no key (401).
+    """
     return enrolment_out(await courses.get_enrolment(session, principal, enrolment_id))
 
 
@@ -263,18 +314,26 @@ async def confirm(
     enrolment_id: IdPath, session: SessionDep,
     principal: Principal = require("training:courses", Role.institution),
 ) -> EnrolmentOut:
-    """The course's institution or an admin; only an applied enrolment (409 otherwise)."""
+    """The course's institution or an admin; only an applied enrolment (409 otherwise).
+
+    Callers: admin, the institution concerned. Refuses: employers, markets, workers, inspectors,
+    partners (403); another institution (404: they cannot tell it exists); no key (401).
+    """
     return enrolment_out(await courses.confirm(session, principal, enrolment_id))
 
 
 @router.post("/enrolments/{enrolment_id}/attendance", response_model=EnrolmentOut,
              operation_id="enrolments_attendance", summary="Record attended hours")
 async def attendance(
-    enrolment_id: IdPath, body: AttendanceIn, session: SessionDep,
+    enrolment_id: IdPath, body: CourseAttendanceIn, session: SessionDep,
     principal: Principal = require("training:courses", Role.institution),
 ) -> EnrolmentOut:
     """The course's institution or an admin, on a confirmed enrolment; never beyond the
-    course's hours (422)."""
+    course's hours (422).
+
+    Callers: admin, the institution concerned. Refuses: employers, markets, workers, inspectors,
+    partners (403); another institution (404: they cannot tell it exists); no key (401).
+    """
     return enrolment_out(await courses.attend(session, principal, enrolment_id, body.hours))
 
 
@@ -286,6 +345,10 @@ async def complete(
 ) -> EnrolmentOut:
     """The course's institution or an admin, once every hour is attended. Adds the course's
     skills and certificate to the worker's profile (matching uses them at once) and writes
-    enrolment.completed."""
+    enrolment.completed.
+
+    Callers: admin, the institution concerned. Refuses: employers, markets, workers, inspectors,
+    partners (403); another institution (404: they cannot tell it exists); no key (401).
+    """
     row = await courses.complete(session, principal, enrolment_id, body.certificate_no)
     return enrolment_out(row)

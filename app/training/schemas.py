@@ -230,7 +230,7 @@ class EnrolmentIn(StrictModel):
     )
 
 
-class AttendanceIn(StrictModel):
+class CourseAttendanceIn(StrictModel):
     hours: int = Field(ge=1, le=24)
     attended_on_date: DateText
 

@@ -47,7 +47,11 @@ async def put_programme(
     principal: Principal = require("training:admin", Role.admin),
 ) -> VoucherProgrammeOut:
     """Admins only; creates or replaces the year's programme. The quota defaults to 10 000
-    and may not drop below the vouchers already issued (422)."""
+    and may not drop below the vouchers already issued (422).
+
+    Callers: admin. Refuses: employers, markets, workers, institutions, inspectors, partners
+    (403); no key (401).
+    """
     row, _created = await vouchers.put_programme(session, principal, year, body)
     response.headers["ETag"] = etag_of(row.id, row.version)
     return programme_out(row)
@@ -59,7 +63,11 @@ async def get_programme(
     year: YearPath, session: SessionDep,
     principal: Principal = require("training:read"),
 ) -> VoucherProgrammeOut:
-    """Every training reader; a year nobody has set or issued for is 404."""
+    """Every training reader; a year nobody has set or issued for is 404.
+
+    Callers: admin, any market, any worker, any institution, inspectors. Refuses: employers,
+    partners (403); no key (401).
+    """
     row = await vouchers.get_programme(session, year)
     if row is None:
         raise NotFound(f"no voucher programme for {year}")
@@ -74,7 +82,11 @@ async def issue(
 ) -> VoucherOut:
     """Admins to anyone, a market to a worker it registered, a worker to itself. Refused when
     the worker does not meet the year's rules or already holds its vouchers (409
-    voucher-not-eligible) or the quota is used up (409 voucher-quota-exhausted)."""
+    voucher-not-eligible) or the quota is used up (409 voucher-quota-exhausted).
+
+    Callers: admin, the market concerned, the worker concerned. Refuses: employers, another
+    market, another worker, institutions, inspectors, partners (403); no key (401).
+    """
     row = await vouchers.issue(session, principal, body.worker_id, body.year, now)
     response.headers["Location"] = f"{router.prefix}/vouchers/{row.id}"
     return voucher_out(row, now)
@@ -90,7 +102,11 @@ async def list_vouchers(
     principal: Principal = require("training:read"),
 ) -> Page[VoucherOut]:
     """A worker its own, a market those it issued or its workers', admins and inspectors
-    all; institutions are refused."""
+    all; institutions are refused.
+
+    Callers: admin, any market, any worker, inspectors. Refuses: employers, institutions,
+    partners (403); no key (401).
+    """
     rows = await vouchers.list_vouchers(session, principal, limit=page.limit,
                                         after_id=page.after_id, year=year, worker_id=worker_id,
                                         status=status, now=now)
@@ -104,7 +120,12 @@ async def get_voucher(
     voucher_id: IdPath, session: SessionDep, now: NowDep,
     principal: Principal = require("training:read"),
 ) -> VoucherOut:
-    """Those who may list it; anyone else gets 404."""
+    """Those who may list it; anyone else gets 404.
+
+    Callers: admin, the market concerned, the worker concerned, inspectors. Refuses: employers,
+    institutions, partners (403); another market, another worker (404: they cannot tell it
+    exists); no key (401).
+    """
     return voucher_out(await vouchers.get_voucher(session, principal, voucher_id), now)
 
 
@@ -116,7 +137,11 @@ async def redeem(
 ) -> VoucherOut:
     """The voucher's worker (or an admin): enrols the worker on an online digital-skills
     course of a voucher-listed institution. A used, expired or cancelled voucher is 409
-    voucher-unusable; a course that takes no vouchers is 409."""
+    voucher-unusable; a course that takes no vouchers is 409.
+
+    Callers: admin, the worker concerned. Refuses: employers, markets, institutions, inspectors,
+    partners (403); another worker (404: they cannot tell it exists); no key (401).
+    """
     return voucher_out(await vouchers.redeem(session, principal, voucher_id, body.course_id, now),
                        now)
 
@@ -127,7 +152,11 @@ async def cancel(
     voucher_id: IdPath, body: VoucherCancelIn, session: SessionDep, now: NowDep,
     principal: Principal = require("training:write", Role.market),
 ) -> VoucherOut:
-    """Admins and the issuing market; only an unredeemed voucher. Frees its quota place."""
+    """Admins and the issuing market; only an unredeemed voucher. Frees its quota place.
+
+    Callers: admin, the market concerned. Refuses: employers, workers, institutions, inspectors,
+    partners (403); another market (404: they cannot tell it exists); no key (401).
+    """
     return voucher_out(await vouchers.cancel(session, principal, voucher_id, body.reason, now),
                        now)
 
@@ -138,7 +167,11 @@ async def reissue(
     voucher_id: IdPath, session: SessionDep, response: Response, now: NowDep,
     principal: Principal = require("training:write", Role.market),
 ) -> VoucherOut:
-    """Admins and the issuing market; the rules and quota apply as for a new voucher."""
+    """Admins and the issuing market; the rules and quota apply as for a new voucher.
+
+    Callers: admin, the market concerned. Refuses: employers, workers, institutions, inspectors,
+    partners (403); another market (404: they cannot tell it exists); no key (401).
+    """
     row = await vouchers.reissue(session, principal, voucher_id, now)
     response.headers["Location"] = f"{router.prefix}/vouchers/{row.id}"
     return voucher_out(row, now)
