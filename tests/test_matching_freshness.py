@@ -9,6 +9,7 @@ import pytest
 from app.main import create_app
 from app.matching import memindex
 from app.matching.index import set_reliability
+from app.workers.models import Worker
 from tests.conftest import auth
 
 HOME = {"lat": 30.2950, "lng": 108.1700}  # Shizhu county: no other test's workers near
@@ -59,6 +60,8 @@ async def test_changes_on_one_process_show_on_the_other(world, client, app, othe
     if not is_postgres:
         return
     async with app.state.sessionmaker() as slow:
+        # As app/engagements/records.py writes a new score: the profile and its match keys.
+        await slow.execute(update(Worker).where(Worker.id == worker["id"]).values(reliability=0.987))
         await set_reliability(slow, worker["id"], 0.987)
         second, _k = await world.worker(home_location=near, skills=[{"name": "保洁"}])
         seen = await _ids(b, job["id"], ekey)
