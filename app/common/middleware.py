@@ -10,7 +10,8 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.common.i18n import LANGUAGE, preferred_language
-from app.common.problems import PROBLEM_JSON, language_headers, problem_body
+from app.common.problems import DATABASE_UNAVAILABLE, PROBLEM_JSON, language_headers, problem_body
+from app.db import database_unavailable
 
 access_log = structlog.get_logger("gigmarket.access")
 
@@ -123,6 +124,15 @@ async def send_problem(
     raw_headers += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def send_unavailable(send: Send, exc: Exception, path: str) -> None:
+    """Raw middleware met an exception: a database outage becomes the 503 problem (FastAPI's
+    handlers cannot catch it out here); anything else is raised again."""
+    if not database_unavailable(exc):
+        raise exc
+    access_log.warning("database_unavailable", error_type=type(exc).__name__, path=path)
+    await send_problem(send, **DATABASE_UNAVAILABLE)
 
 
 class SecurityHeadersMiddleware:

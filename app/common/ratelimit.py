@@ -19,20 +19,16 @@ from __future__ import annotations
 import math
 import time
 
-import structlog
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.auth.keycache import KeyCache
-from app.common.middleware import send_problem
-from app.common.problems import DATABASE_UNAVAILABLE
-from app.db import database_unavailable
+from app.common.middleware import send_problem, send_unavailable
 
 # Probes and scrapes must never be throttled away from the load balancer and Prometheus.
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-log = structlog.get_logger("gigmarket.access")
 
 
 def bearer_token(scope: Scope) -> str | None:
@@ -70,11 +66,7 @@ class AccessMiddleware:
                         scope["app"].state.sessionmaker, token, digest
                     )
                 except Exception as exc:
-                    if not database_unavailable(exc):
-                        raise
-                    log.warning("database_unavailable", error_type=type(exc).__name__,
-                                path=scope["path"])
-                    return await send_problem(send, **DATABASE_UNAVAILABLE)
+                    return await send_unavailable(send, exc, scope["path"])
 
         if principal is not None:
             # By key id: the limiter's storage never holds a usable key.

@@ -17,8 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.common.middleware import send_problem
-from app.common.problems import DATABASE_UNAVAILABLE
+from app.common.middleware import send_problem, send_unavailable
 from app.db import database_unavailable, utcnow
 from app.idempotency.models import IdempotencyRecord
 
@@ -73,12 +72,7 @@ class IdempotencyMiddleware:
                 send, outcome.status, outcome.title, outcome.detail, outcome.slug
             )
         except Exception as exc:
-            # Out here FastAPI's handlers cannot turn an outage into its 503; do it ourselves.
-            if not database_unavailable(exc):
-                raise
-            log.warning("database_unavailable", error_type=type(exc).__name__,
-                        path=scope["path"])
-            return await send_problem(send, **DATABASE_UNAVAILABLE)
+            return await send_unavailable(send, exc, scope["path"])
         if stored is not None:
             return await _replay(send, stored)
 
