@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from app.main import create_app
 from app.matching import memindex
