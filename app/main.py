@@ -10,7 +10,6 @@ import structlog
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
-from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.responses import JSONResponse
@@ -44,6 +43,7 @@ from app.jobs.service import expire_ended_jobs
 from app.logging import configure_logging
 from app.markets.router import router as markets_router
 from app.matching.router import router as matching_router
+from app.ops.metrics import MetricsMiddleware, metrics_endpoint
 from app.ops.router import router as ops_router
 from app.partners.router import router as partners_router
 from app.protection.router import router as protection_router
@@ -194,7 +194,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
-    Instrumentator(excluded_handlers=["/metrics", "/healthz"]).instrument(app).expose(
-        app, endpoint="/metrics", include_in_schema=False
-    )
+    app.add_middleware(MetricsMiddleware)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     return app
