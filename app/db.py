@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import asyncpg
+import orjson
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import (
@@ -85,7 +86,9 @@ def _connect_or_unavailable(engine: AsyncEngine) -> None:
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, json_deserializer=orjson.loads
+        )
         _connect_or_unavailable(engine)
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -99,7 +102,8 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
 
         return engine
     engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=5
+        url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=5,
+        json_deserializer=orjson.loads,
     )
     _connect_or_unavailable(engine)
     _check_on_checkout(engine)

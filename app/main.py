@@ -42,6 +42,7 @@ from app.jobs.router import router as jobs_router
 from app.jobs.service import expire_ended_jobs
 from app.logging import configure_logging
 from app.markets.router import router as markets_router
+from app.matching.memindex import worker_index
 from app.matching.router import router as matching_router
 from app.ops.metrics import MetricsMiddleware, metrics_endpoint
 from app.ops.router import router as ops_router
@@ -79,18 +80,32 @@ async def _housekeeping(app: FastAPI) -> None:
         await asyncio.sleep(app.state.settings.housekeeping_seconds)
 
 
+async def _warm_match_index(app: FastAPI) -> None:
+    """Loads the in-memory match index in the background at start-up (12 s at 1M workers),
+    so the first match request does not pay for it; one that comes sooner waits for it."""
+    try:
+        async with app.state.sessionmaker() as session:
+            await worker_index(session)
+    except Exception:
+        log.exception("match_index_warm_failed")  # the first match request loads it instead
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    task = asyncio.create_task(_housekeeping(app))
+    tasks = [asyncio.create_task(_housekeeping(app))]
+    if app.state.settings.match_memindex:
+        tasks.append(asyncio.create_task(_warm_match_index(app)))
     dispatcher = start_in_process(app)
     try:
         yield
     finally:
         if dispatcher is not None:
             await dispatcher.stop()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await app.state.engine.dispose()
 
 

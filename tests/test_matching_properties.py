@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from app.common.geo import haversine_km
 from app.matching import rules
 from app.matching.candidates import slices
-from app.matching.keys import band_of, worker_key_rows
+from app.matching.keys import availability_mask, band_of, needs_mask, worker_key_rows
 from app.matching.memindex import LOAD_COLUMNS, MemIndex
 from app.matching.score import JobQuery, score_workers
 from app.matching.service import first_eligible
@@ -139,19 +139,21 @@ def memindex_of(workers: list[dict], changed: set[int]) -> MemIndex:
 
 def service_rank(j: dict, workers: list[dict], limit: int, radius_km, after=None,
                  changed: frozenset = frozenset()):
+    facts = rules.job_facts(SimpleNamespace(
+        id=1, status=j["status"], starts_at=j["starts_at"], ends_at=j["ends_at"],
+        shifts=j["shifts"], req_gender=j["req_gender"], req_min_age=j["req_min_age"],
+        req_max_age=j["req_max_age"], req_certificates=j["req_certificates"]))
+    # As the service: the availability blocks drop provably unavailable workers before ranking.
     query = JobQuery(lat=j["lat"], lng=j["lng"], radius_km=j["radius_km"],
                      wage_amount=j["wage_amount"], wage_unit=j["wage_unit"], urgent=j["urgent"],
-                     skills=[(c or "~", raw) for c, raw in j["skills"]])
+                     skills=[(c or "~", raw) for c, raw in j["skills"]],
+                     blocks=needs_mask(facts.needs))
     cap = min(j["radius_km"] or math.inf, radius_km or math.inf)
     rows = memindex_of(workers, set(changed)).rows_near(
         [k for k, _ in query.skills], j["lat"], j["lng"], cap)
     scored = score_workers(query, rows, weights=CONF["weights"],
                            urgent_factor=CONF["urgent_factor"], min_hour_fen=CONF["min_hour_fen"],
                            threshold=CONF["threshold"], radius_km=radius_km)
-    facts = rules.job_facts(SimpleNamespace(
-        id=1, status=j["status"], starts_at=j["starts_at"], ends_at=j["ends_at"],
-        shifts=j["shifts"], req_gender=j["req_gender"], req_min_age=j["req_min_age"],
-        req_max_age=j["req_max_age"], req_certificates=j["req_certificates"]))
     by_id = {w["id"]: w for w in workers}
 
     async def check(ids):
@@ -269,3 +271,29 @@ def test_pattern_only_shifts_give_the_same_needs_and_dates(start, days, minutes)
     assert rules.weekly_needs(short) == rules.weekly_needs(full)
     assert min(s for s, _ in short) == min(s for s, _ in full)
     assert max(e for _, e in short) == max(e for _, e in full)
+
+
+window_st = st.builds(
+    lambda d, a, b: {"weekday": d, "start": f"{min(a, b) // 60:02d}:{min(a, b) % 60:02d}",
+                     "end": f"{max(a, b) // 60:02d}:{max(a, b) % 60:02d}"},
+    st.integers(1, 7), st.integers(0, 24 * 60), st.integers(0, 24 * 60),
+)
+need_st = st.builds(lambda d, a, b: (d, min(a, b), max(a, b)),
+                    st.integers(1, 7), st.integers(0, 24 * 60), st.integers(0, 24 * 60))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(availability=st.one_of(st.none(), st.lists(window_st, max_size=8)),
+       needs=st.frozensets(need_st, max_size=6))
+def test_availability_blocks_never_drop_an_available_worker(availability, needs):
+    # The blocks are an outer bound: whoever the exact minute check accepts, they accept.
+    if rules.covers(availability, needs):
+        need = needs_mask(needs)
+        assert availability_mask(availability) & need == need
+
+
+def test_availability_blocks_drop_the_plainly_unavailable():
+    mornings = [{"weekday": d, "start": "08:00", "end": "12:00"} for d in range(1, 6)]
+    evening_shift = frozenset({(3, 18 * 60, 22 * 60)})
+    assert not rules.covers(mornings, evening_shift)
+    assert availability_mask(mornings) & needs_mask(evening_shift) != needs_mask(evening_shift)

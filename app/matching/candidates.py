@@ -29,7 +29,7 @@ MARGIN = 1.01  # slack over the flat-earth spans; the exact distance is applied 
 
 WORKER_COLUMNS = (
     "worker_id", "skill_key", "raw", "similarity", "years", "lat", "lng", "max_travel_km",
-    "cat_mask", "any_time", "min_wage_amount", "min_wage_unit", "reliability",
+    "cat_mask", "any_time", "min_wage_amount", "min_wage_unit", "reliability", "avail_mask",
 )
 JOB_COLUMNS = (
     "job_id", "position", "skill_key", "raw", "lat", "lng", "radius_km", "wage_amount",

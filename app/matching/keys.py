@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from functools import cache
 
+from app.matching.rules import merged_windows
 from app.reference.taxonomy import taxonomy
 
 UNCODED = "~"  # the key of skill text outside the taxonomy
@@ -52,6 +53,44 @@ def category_mask(codes) -> int:
     return mask
 
 
+# Availability as a coarse week mask: bit (weekday − 1) × 8 + k stands for the 3-hour block k
+# (00–03, 03–06, …, 21–24) of that weekday, in Asia/Shanghai. A worker's mask has every block
+# its windows touch; a job's, every block its shifts touch. Touching is an outer bound: a
+# worker whose windows cover a shift touches all of the shift's blocks, so a missing block
+# proves the worker unavailable and the index drops the row before it is ranked. The exact
+# minute check (app/matching/rules.py) still runs on those that pass.
+BLOCK_MINUTES = 180
+BLOCKS_PER_DAY = 24 * 60 // BLOCK_MINUTES
+ANY_TIME_MASK = (1 << (7 * BLOCKS_PER_DAY)) - 1  # also what a missing mask means
+
+
+def _blocks(weekday: int, start_min: int, end_min: int) -> int:
+    if end_min <= start_min:
+        return 0
+    first, last = start_min // BLOCK_MINUTES, (end_min - 1) // BLOCK_MINUTES
+    run = ((1 << (last - first + 1)) - 1) << first
+    return run << ((weekday - 1) * BLOCKS_PER_DAY)
+
+
+def availability_mask(availability: list[dict] | None) -> int:
+    """The blocks a worker's windows touch (every block when availability is null)."""
+    if availability is None:
+        return ANY_TIME_MASK
+    mask = 0
+    for weekday, windows in merged_windows(availability).items():
+        for start_min, end_min in windows:
+            mask |= _blocks(weekday, start_min, end_min)
+    return mask
+
+
+def needs_mask(needs) -> int:
+    """The blocks a job's weekly needs ((weekday, start minute, end minute)) touch."""
+    mask = 0
+    for weekday, start_min, end_min in needs:
+        mask |= _blocks(weekday, start_min, end_min)
+    return mask
+
+
 def worker_key_rows(worker: dict, skills: list[dict]) -> list[dict]:
     """Rows for worker_match_keys from a worker's columns and its worker_skills rows."""
     if worker["status"] != "active":
@@ -62,6 +101,7 @@ def worker_key_rows(worker: dict, skills: list[dict]) -> list[dict]:
         "band": band_of(worker["home_lat"]), "lat": worker["home_lat"],
         "lng": worker["home_lng"], "max_travel_km": worker["max_travel_km"], "cat_mask": mask,
         "any_time": worker["availability"] is None,
+        "avail_mask": availability_mask(worker["availability"]),
         "min_wage_amount": worker["min_wage_amount"], "min_wage_unit": worker["min_wage_unit"],
         "reliability": worker.get("reliability", 0.5),
     }

@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.matching.candidates import WORKER_COLUMNS, worker_ranges
-from app.matching.keys import TIERS_KM
+from app.matching.keys import ANY_TIME_MASK, TIERS_KM
 
 LOAD_COLUMNS = (*WORKER_COLUMNS, "tier", "band")
 # One float orders the rows: ((skill code × 16 + tier) × 8192 + band + 4096) × 512 + lng + 180.
@@ -106,6 +106,8 @@ class MemIndex:
                 [np.nan if v is None else v for v in raw["min_wage_amount"]], dtype=np.float64),
             "unit": self._unit(raw["min_wage_unit"]),
             "reliability": np.asarray(raw["reliability"], dtype=np.float64),
+            "avail_mask": np.array(
+                [ANY_TIME_MASK if v is None else v for v in raw["avail_mask"]], dtype=np.int64),
         }
         tier = np.asarray(raw["tier"], dtype=np.int64)
         band = np.asarray(raw["band"], dtype=np.int64)
@@ -128,7 +130,7 @@ class MemIndex:
             name: np.concatenate([p[name] for p in parts]) if parts else np.empty(0)
             for name in ("worker_id", "code", "raw", "similarity", "years", "lat", "lng",
                          "max_travel_km", "cat_mask", "any_time", "min_wage_amount", "unit",
-                         "reliability")
+                         "reliability", "avail_mask")
         }
         code = cols.pop("code").astype(np.int64)
         cols["skill_key"] = self.names[code] if len(code) else np.empty(0, dtype=object)
@@ -184,7 +186,8 @@ class MemIndex:
         changed: set[int] = set()
         everything = False
         if pg:
-            rows = (await session.execute(_PG_CHANGES, {"x": self.watermark})).all()
+            rows = (await (await session.connection()).execute(
+                _PG_CHANGES, {"x": self.watermark})).all()
             xmin = next(r.xid for r in rows if r.seq is None)
             for r in rows:
                 if r.seq is None or r.seq in self.seen:
@@ -195,7 +198,8 @@ class MemIndex:
             self.watermark = xmin
             self.seen = {s: x for s, x in self.seen.items() if x >= xmin}
         else:
-            for seq, worker_id in (await session.execute(_LITE_CHANGES, {"x": self.watermark})):
+            conn = await session.connection()
+            for seq, worker_id in await conn.execute(_LITE_CHANGES, {"x": self.watermark}):
                 self.watermark = max(self.watermark, seq)
                 everything |= worker_id is None
                 changed.add(worker_id)

@@ -28,7 +28,7 @@ from app.db import Base, BigId, UTCDateTime
 
 WORKER_INCLUDE = [
     "worker_id", "lat", "similarity", "years", "raw", "max_travel_km", "cat_mask", "any_time",
-    "min_wage_amount", "min_wage_unit", "reliability",
+    "min_wage_amount", "min_wage_unit", "reliability", "avail_mask",
 ]
 JOB_INCLUDE = [
     "job_id", "lat", "raw", "radius_km", "wage_amount", "wage_unit", "urgent", "starts_at",
@@ -59,6 +59,9 @@ class WorkerMatchKey(Base):
     min_wage_amount: Mapped[int | None] = mapped_column(Integer, nullable=True)
     min_wage_unit: Mapped[str | None] = mapped_column(String(10), nullable=True)
     reliability: Mapped[float] = mapped_column(Float)
+    # Week blocks the worker's availability touches (app/matching/keys.py); NULL: not yet
+    # computed, treated as any time.
+    avail_mask: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     __table_args__ = (
         Index(

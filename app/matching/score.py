@@ -31,7 +31,7 @@ import numpy as np
 from rapidfuzz import fuzz, process, utils
 
 from app.common.geo import EARTH_RADIUS_KM
-from app.matching.keys import UNCODED, category_of
+from app.matching.keys import ANY_TIME_MASK, UNCODED, category_of
 
 COMPONENTS = ("skill", "distance", "time", "wage", "reliability")
 CATEGORY_CREDIT = 0.5
@@ -128,6 +128,14 @@ class JobQuery:
     wage_unit: str
     urgent: bool
     skills: list[tuple[str, str]]  # (code or UNCODED, raw text) in position order
+    # Week blocks the job's shifts touch (app/matching/keys.py); 0: no availability filter.
+    blocks: int = 0
+
+
+def _masks(values) -> np.ndarray:
+    if isinstance(values, np.ndarray) and values.dtype == np.int64:
+        return values
+    return np.array([ANY_TIME_MASK if v is None else v for v in values], dtype=np.int64)
 
 
 def score_workers(
@@ -135,7 +143,8 @@ def score_workers(
     min_hour_fen: float, threshold: float, radius_km: float | None = None,
 ) -> Scored:
     """Workers for a job. `rows`: worker_id, skill_key, raw, similarity, years, lat, lng,
-    max_travel_km, cat_mask, any_time, min_wage_amount, min_wage_unit, reliability."""
+    max_travel_km, cat_mask, any_time, min_wage_amount, min_wage_unit, reliability,
+    avail_mask."""
     wid = np.asarray(rows["worker_id"], dtype=np.int64)
     ids, first, inv = np.unique(wid, return_index=True, return_inverse=True)
     n, m = len(ids), len(job.skills)
@@ -147,6 +156,8 @@ def score_workers(
     ok = dist <= limit
     if radius_km is not None:
         ok &= dist <= radius_km
+    if job.blocks and n:  # provably unavailable (a block of the shifts untouched): never shown
+        ok &= (_masks(rows["avail_mask"])[first] & job.blocks) == job.blocks
 
     keys = np.asarray(rows["skill_key"], dtype=object)
     sim = np.asarray(rows["similarity"], dtype=float) / 100.0

@@ -17,10 +17,10 @@ from app.common.privacy import mask_phone
 from app.common.problems import NotFound, Unprocessable
 from app.config import Settings
 from app.jobs.models import Job
-from app.jobs.service import get_managed_job
+from app.jobs.service import can_manage
 from app.matching import lookups, rules
 from app.matching.candidates import jobs_near, workers_near
-from app.matching.keys import UNCODED
+from app.matching.keys import UNCODED, needs_mask
 from app.matching.memindex import worker_index
 from app.matching.score import COMPONENTS, JobQuery, Scored, WorkerQuery, score_jobs, score_workers
 from app.reference.wages import minimum_wages
@@ -39,17 +39,21 @@ def _scoring_kw(settings: Settings, radius_km: float | None) -> dict:
     }
 
 
-def job_query(job: Job) -> JobQuery:
+def job_query(job) -> JobQuery:
+    """`job`: a Job, or a JOB_SELF row (skills as [code, raw] pairs)."""
+    skills = job.skills or ()
+    pairs = [(s.skill_code, s.raw) for s in skills] if isinstance(job, Job) else skills
     return JobQuery(
         lat=job.lat, lng=job.lng, radius_km=job.radius_km, wage_amount=job.wage_amount,
         wage_unit=job.wage_unit, urgent=job.urgent,
-        skills=[(s.skill_code or UNCODED, s.raw) for s in job.skills],
+        skills=[(code or UNCODED, raw) for code, raw in pairs],
+        blocks=needs_mask(rules.job_facts(job).needs),
     )
 
 
 async def score_job(
-    session: AsyncSession, job: Job, settings: Settings, radius_km: float | None = None
-) -> Scored:
+    session: AsyncSession, job, settings: Settings, radius_km: float | None = None
+) -> tuple[Scored, JobQuery]:
     """Every worker within reach holding one of the job's skills, scored (not yet filtered
     by availability, requirements or bookings)."""
     query = job_query(job)
@@ -59,7 +63,7 @@ async def score_job(
         rows = (await worker_index(session)).rows_near(keys, job.lat, job.lng, cap)
     else:
         rows = await workers_near(session, keys, job.lat, job.lng, cap)
-    return score_workers(query, rows, **_scoring_kw(settings, radius_km))
+    return score_workers(query, rows, **_scoring_kw(settings, radius_km)), query
 
 
 async def worker_facts_for(
@@ -159,11 +163,13 @@ async def job_matches(
     session: AsyncSession, principal: Principal, job_id: int, settings: Settings, *,
     limit: int, cursor: str | None, radius_km: float | None,
 ) -> tuple[list[dict], str | None]:
-    job = await get_managed_job(session, principal, job_id)
+    job = await lookups.one(session, lookups.JOB_SELF, job_id=job_id)
+    if job is None or not can_manage(principal, job):
+        raise NotFound(f"no job with id {job_id}")
     after = _after(cursor)
     if job.status != "open":
         return [], None
-    scored = await score_job(session, job, settings, radius_km)
+    scored, query = await score_job(session, job, settings, radius_km)
     facts = rules.job_facts(job)
 
     async def check(ids: list[int]) -> dict[int, object]:
@@ -171,28 +177,30 @@ async def job_matches(
         return {i: w for i, (w, f) in found.items() if rules.eligible(facts, f)}
 
     chosen = await first_eligible(scored, scored.order(after), limit + 1, check)
-    names = [s.raw for s in job.skills]
-    page = chosen[:limit]
-    skills = await lookups.skill_names(session, lookups.WORKER_SKILLS, [w.id for _, w in page])
+    names = [raw for _, raw in query.skills]
     items = [
-        {**_explain(scored, i, names), "worker": worker_summary(w, skills[w.id])} for i, w in page
+        {**_explain(scored, i, names),
+         "worker": worker_summary(w, lookups.names(w.skill_names))}
+        for i, w in chosen[:limit]
     ]
     return items, _page(scored, chosen, limit)
 
 
 async def _worker_for_matches(session: AsyncSession, principal: Principal, worker_id: int) -> Row:
-    worker = (await session.execute(lookups.WORKER_SELF, {"worker_id": worker_id})).first()
+    worker = await lookups.one(session, lookups.WORKER_SELF, worker_id=worker_id)
     if worker is None or not (principal.is_admin or principal.acts_for(Role.worker, worker.id)):
         raise NotFound(f"no worker with id {worker_id}")
     return worker
 
 
-def worker_query(worker, skills) -> WorkerQuery:
+def worker_query(worker) -> WorkerQuery:
+    """`worker`: a WORKER_SELF row (skills as [code, raw, similarity, years])."""
     return WorkerQuery(
         lat=worker.home_lat, lng=worker.home_lng, max_travel_km=worker.max_travel_km,
         any_time=worker.availability is None, min_wage_amount=worker.min_wage_amount,
         min_wage_unit=worker.min_wage_unit, reliability=worker.reliability,
-        skills=[(s.skill_code or UNCODED, s.raw, s.similarity, s.years) for s in skills],
+        skills=[(code or UNCODED, raw, similarity, years)
+                for code, raw, similarity, years in worker.skills or ()],
     )
 
 
@@ -202,27 +210,24 @@ async def worker_matches(
 ) -> tuple[list[dict], str | None]:
     worker = await _worker_for_matches(session, principal, worker_id)
     after = _after(cursor)
-    if worker.status != "active":
+    if worker.status != "active" or not worker.skills:
         return [], None
-    own = (await session.execute(lookups.WORKER_OWN_SKILLS, {"worker_id": worker.id})).all()
-    if not own:
-        return [], None
-    query = worker_query(worker, own)
+    query = worker_query(worker)
     reach = min(worker.max_travel_km, radius_km or math.inf)
     rows = await jobs_near(session, [k for k, *_ in query.skills], worker.home_lat,
                            worker.home_lng, reach)
     scored = score_jobs(query, rows, **_scoring_kw(settings, radius_km))
-    busy = (await session.execute(lookups.WORKER_BOOKINGS, {"worker_id": worker.id})).all()
-    me = rules.worker_facts(worker, [(s, e) for s, e in busy])
+    # Bookings are judged per job in the facts statement (`booked`), not listed here.
+    me = rules.worker_facts(worker)
 
     async def check(ids: list[int]) -> dict[int, object]:
-        jobs = await lookups.run(session, lookups.JOB_FACTS, ids)
-        return {j.id: j for j in jobs if rules.eligible(rules.job_facts(j), me)}
+        jobs = await lookups.run(session, lookups.JOB_FACTS, ids, worker_id=worker.id)
+        return {j.id: j for j in jobs
+                if not j.booked and rules.eligible(rules.job_facts(j), me)}
 
     chosen = await first_eligible(scored, scored.order(after), limit + 1, check)
-    page = chosen[:limit]
-    skills = await lookups.skill_names(session, lookups.JOB_SKILLS, [j.id for _, j in page])
     items = [
-        {**_explain(scored, i, skills[j.id]), "job": job_summary(j)} for i, j in page
+        {**_explain(scored, i, lookups.names(j.skill_names)), "job": job_summary(j)}
+        for i, j in chosen[:limit]
     ]
     return items, _page(scored, chosen, limit)

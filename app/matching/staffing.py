@@ -59,7 +59,7 @@ async def plan(
     for job, slot in zip(jobs, slotted, strict=True):
         if slot.slots == 0:
             continue
-        scored = await score_job(session, job, settings)
+        scored, _query = await score_job(session, job, settings)
         facts = rules.job_facts(job)
 
         async def check(ids: list[int], facts=facts) -> dict[int, object]:

@@ -96,8 +96,11 @@ def _backfill() -> None:
         for row in bind.execute(sa.select(skills).order_by(skills.c[key], skills.c.position)):
             by_owner.setdefault(row._mapping[key], []).append(dict(row._mapping))
         batch: list[dict] = []
+        # Only this revision's columns: later revisions add to the rows the code builds.
+        cols = set(target.c.keys())
         for row in bind.execute(sa.select(owner)):
-            batch.extend(build(dict(row._mapping), by_owner.get(row._mapping[fk], [])))
+            batch.extend({k: v for k, v in r.items() if k in cols}
+                         for r in build(dict(row._mapping), by_owner.get(row._mapping[fk], [])))
             if len(batch) >= 5000:
                 bind.execute(target.insert(), batch)
                 batch = []

@@ -1,0 +1,83 @@
+"""worker_match_keys.avail_mask: the week blocks a worker's availability touches, so the match
+index drops provably unavailable workers before ranking them
+
+Revision ID: 0015
+Revises: 0013
+Create Date: 2026-12-04
+"""
+
+import json
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0015"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+INCLUDE_BEFORE = [
+    "worker_id", "lat", "similarity", "years", "raw", "max_travel_km", "cat_mask", "any_time",
+    "min_wage_amount", "min_wage_unit", "reliability",
+]
+INDEX_COLUMNS = ["skill_key", "tier", "band", "lng"]
+
+# Static copy of app/matching/keys.py as of this revision: bit (weekday - 1) * 8 + k is the
+# 3-hour block k of that weekday; a window sets every block it touches.
+BLOCK_MINUTES, BLOCKS_PER_DAY = 180, 8
+ANY_TIME_MASK = (1 << 56) - 1
+
+
+def _minutes(hhmm: str) -> int:
+    h, m = hhmm.split(":")
+    return int(h) * 60 + int(m)
+
+
+def _mask(availability) -> int:
+    if availability is None:
+        return ANY_TIME_MASK
+    if isinstance(availability, str):
+        availability = json.loads(availability)
+    mask = 0
+    for w in availability:
+        start, end = _minutes(w["start"]), _minutes(w["end"])
+        if end > start:
+            first, last = start // BLOCK_MINUTES, (end - 1) // BLOCK_MINUTES
+            mask |= (((1 << (last - first + 1)) - 1) << first) << ((w["weekday"] - 1) * 8)
+    return mask
+
+
+def _recreate_index(include: list[str]) -> None:
+    op.drop_index("ix_worker_match_keys_lookup", table_name="worker_match_keys")
+    op.create_index("ix_worker_match_keys_lookup", "worker_match_keys", INDEX_COLUMNS,
+                    postgresql_include=include)
+
+
+def upgrade() -> None:
+    op.add_column("worker_match_keys", sa.Column("avail_mask", sa.BigInteger(), nullable=True))
+    bind = op.get_bind()
+    keys = sa.table("worker_match_keys", sa.column("worker_id"), sa.column("avail_mask"))
+    workers = sa.table("workers", sa.column("id"), sa.column("availability"))
+    indexed = sa.select(workers.c.id, workers.c.availability).where(
+        workers.c.id.in_(sa.select(keys.c.worker_id).distinct()))
+    update = keys.update().where(keys.c.worker_id == sa.bindparam("wid")).values(
+        avail_mask=sa.bindparam("mask"))
+    batch: list[dict] = []
+    for wid, availability in bind.execute(indexed):
+        batch.append({"wid": wid, "mask": _mask(availability)})
+        if len(batch) >= 5000:
+            bind.execute(update, batch)
+            batch = []
+    if batch:
+        bind.execute(update, batch)
+    _recreate_index([*INCLUDE_BEFORE, "avail_mask"])
+    # Running API processes re-read every worker's rows (a NULL entry: all of them).
+    xid = "pg_current_xact_id()::text::bigint" if bind.dialect.name == "postgresql" else "NULL"
+    op.execute(f"INSERT INTO worker_match_changes (worker_id, xid) VALUES (NULL, {xid})")
+
+
+def downgrade() -> None:
+    _recreate_index(INCLUDE_BEFORE)
+    with op.batch_alter_table("worker_match_keys") as batch_op:
+        batch_op.drop_column("avail_mask")
