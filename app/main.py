@@ -94,7 +94,8 @@ async def _warm_match_index(app: FastAPI) -> None:
 async def lifespan(app: FastAPI):
     tasks = [asyncio.create_task(_housekeeping(app))]
     if app.state.settings.match_memindex:
-        tasks.append(asyncio.create_task(_warm_match_index(app)))
+        app.state.match_index_warming = asyncio.create_task(_warm_match_index(app))
+        tasks.append(app.state.match_index_warming)
     dispatcher = start_in_process(app)
     try:
         yield

@@ -134,7 +134,7 @@ def start_api(url: str, extra_env: dict | None = None) -> tuple[subprocess.Popen
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    wait_http(base + "/healthz", timeout=60)
+    wait_http(base + "/readyz", timeout=120, want_ok=True)  # the match index is loaded
     return proc, base
 
 

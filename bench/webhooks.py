@@ -66,14 +66,16 @@ async def pg(dsn_url: str, statement: str) -> None:
         await conn.close()
 
 
-def wait_http(url: str, timeout: float = 15) -> None:
+def wait_http(url: str, timeout: float = 15, want_ok: bool = False) -> None:
+    """Until `url` answers (want_ok: answers 200, e.g. /readyz once the index is loaded)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            httpx.get(url, timeout=1)
-            return
+            if httpx.get(url, timeout=1).status_code == 200 or not want_ok:
+                return
         except httpx.HTTPError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     raise RuntimeError(f"{url} did not come up")
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from app.auth.principal import Role
 from app.matching.explain import SHOWN_SUM_TOLERANCE
+from app.matching.rules import SHANGHAI
 from tests.conftest import auth, in_days
 
 # A point of our own, far from every other test's workers and jobs (Wanzhou).
@@ -76,3 +79,34 @@ async def test_worker_matches_and_paging(world, client):
     r = await client.get(f"/v1/workers/{worker['id']}/matches", params={"cursor": "bad"},
                          headers=auth(wkey))
     assert r.status_code == 422
+
+
+def _shanghai(days: int, hhmm: str) -> str:
+    """A time of day in Asia/Shanghai, `days` from now, as ISO 8601 with its offset."""
+    day = (datetime.now(SHANGHAI) + timedelta(days=days)).date()
+    h, m = map(int, hhmm.split(":"))
+    return datetime.combine(day, time(h, m), SHANGHAI).isoformat()
+
+
+async def test_availability_windows_decide_both_ways(world, client):
+    # Week blocks drop the plainly unavailable before ranking; the minute check decides the
+    # rest (07:00–08:30 shares a block with 08:00–12:00 but starts before it).
+    _e, ekey = await world.employer()
+    spans = {"inside": ("09:00", "11:00"), "edge": ("08:30", "09:30"),
+             "early": ("07:00", "08:30"), "straddles": ("11:00", "13:00"),
+             "evening": ("19:00", "21:00")}
+    jobs = {name: await _job(world, ekey, title=f"万州保洁{name}",
+                             starts_at=_shanghai(4, a), ends_at=_shanghai(4, b))
+            for name, (a, b) in spans.items()}
+    mornings = [{"weekday": d, "start": "08:00", "end": "12:00"} for d in range(1, 8)]
+    worker, wkey = await _worker(world, availability=mornings)
+    r = await client.get(f"/v1/workers/{worker['id']}/matches", params={"limit": 50},
+                         headers=auth(wkey))
+    assert r.status_code == 200, r.text
+    found = {i["id"] for i in r.json()["items"]}
+    assert found & {j["id"] for j in jobs.values()} == {jobs["inside"]["id"], jobs["edge"]["id"]}
+    for name, job in jobs.items():
+        r = await client.get(f"/v1/jobs/{job['id']}/matches", params={"limit": 100},
+                             headers=auth(ekey))
+        shown = worker["id"] in {i["id"] for i in r.json()["items"]}
+        assert shown == (name in ("inside", "edge")), name

@@ -33,7 +33,7 @@ WORKER_COLUMNS = (
 )
 JOB_COLUMNS = (
     "job_id", "position", "skill_key", "raw", "lat", "lng", "radius_km", "wage_amount",
-    "wage_unit", "urgent", "skill_codes",
+    "wage_unit", "urgent", "skill_codes", "blocks",
 )
 
 

@@ -18,7 +18,7 @@ WORKER_KEY_SOURCE = (
 )
 JOB_KEY_SOURCE = (
     Job.id, Job.status, Job.lat, Job.lng, Job.radius_km, Job.wage_amount, Job.wage_unit,
-    Job.urgent, Job.starts_at, Job.ends_at,
+    Job.urgent, Job.starts_at, Job.ends_at, Job.shifts,
 )
 WORKER_SKILL_SOURCE = (WorkerSkill.position, WorkerSkill.skill_code, WorkerSkill.raw,
                        WorkerSkill.similarity, WorkerSkill.years)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from app.matching.rules import merged_windows
+from app.matching.rules import job_schedule, merged_windows
 from app.reference.taxonomy import taxonomy
 
 UNCODED = "~"  # the key of skill text outside the taxonomy
@@ -121,11 +121,13 @@ def job_key_rows(job: dict, skills: list[dict]) -> list[dict]:
     if job["status"] not in LIVE_JOB_STATUSES:
         return []
     codes = [s["skill_code"] or UNCODED for s in skills]
+    needs, _first, _last = job_schedule(job["starts_at"], job["ends_at"], job.get("shifts"))
     base = {
         "job_id": job["id"], "band": band_of(job["lat"]), "lat": job["lat"], "lng": job["lng"],
         "radius_km": job["radius_km"], "wage_amount": job["wage_amount"],
         "wage_unit": job["wage_unit"], "urgent": job["urgent"], "starts_at": job["starts_at"],
         "ends_at": job["ends_at"], "skill_codes": "|".join(codes), "n_skills": len(codes),
+        "blocks": needs_mask(needs),
     }
     return [
         {**base, "position": s["position"], "skill_key": s["skill_code"] or UNCODED,

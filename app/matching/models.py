@@ -32,7 +32,7 @@ WORKER_INCLUDE = [
 ]
 JOB_INCLUDE = [
     "job_id", "lat", "raw", "radius_km", "wage_amount", "wage_unit", "urgent", "starts_at",
-    "ends_at", "skill_codes", "n_skills",
+    "ends_at", "skill_codes", "n_skills", "blocks",
 ]
 
 
@@ -91,6 +91,9 @@ class JobMatchKey(Base):
     # "|": coverage is judged against all of them, not just the key that found the row.
     skill_codes: Mapped[str] = mapped_column(String(700))
     n_skills: Mapped[int] = mapped_column(Integer)
+    # Week blocks the posting's shifts touch (app/matching/keys.py); NULL: not yet computed
+    # (no availability filter).
+    blocks: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
     __table_args__ = (
         Index(

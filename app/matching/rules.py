@@ -137,11 +137,14 @@ def _schedule(
     )
 
 
+def job_schedule(starts_at: datetime, ends_at: datetime, shifts) -> tuple[frozenset[Need], date, date]:
+    """(weekly needs, first date, last date) of a posting."""
+    return _schedule(starts_at, ends_at,
+                     tuple((s["starts_at"], s["ends_at"]) for s in shifts or ()))
+
+
 def job_facts(job) -> JobFacts:
-    needs, first_date, last_date = _schedule(
-        job.starts_at, job.ends_at,
-        tuple((s["starts_at"], s["ends_at"]) for s in job.shifts or ()),
-    )
+    needs, first_date, last_date = job_schedule(job.starts_at, job.ends_at, job.shifts)
     return JobFacts(
         id=job.id, status=job.status, starts_at=job.starts_at, ends_at=job.ends_at,
         needs=needs, first_date=first_date, last_date=last_date,

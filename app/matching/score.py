@@ -132,10 +132,11 @@ class JobQuery:
     blocks: int = 0
 
 
-def _masks(values) -> np.ndarray:
+def _masks(values, missing: int = ANY_TIME_MASK) -> np.ndarray:
+    """Week-block masks as int64 (a row written before the masks existed: `missing`)."""
     if isinstance(values, np.ndarray) and values.dtype == np.int64:
         return values
-    return np.array([ANY_TIME_MASK if v is None else v for v in values], dtype=np.int64)
+    return np.array([missing if v is None else v for v in values], dtype=np.int64)
 
 
 def score_workers(
@@ -218,6 +219,8 @@ class WorkerQuery:
     reliability: float
     # (code or UNCODED, raw text, similarity 0–100, years or None)
     skills: list[tuple[str, str, float, float | None]]
+    # Week blocks the worker's availability touches (app/matching/keys.py).
+    blocks: int = ANY_TIME_MASK
 
 
 def score_jobs(
@@ -225,7 +228,7 @@ def score_jobs(
     min_hour_fen: float, threshold: float, radius_km: float | None = None,
 ) -> Scored:
     """Jobs for a worker. `rows`: job_id, position, skill_key, raw, lat, lng, radius_km,
-    wage_amount, wage_unit, urgent, skill_codes ("|"-joined, position order)."""
+    wage_amount, wage_unit, urgent, skill_codes ("|"-joined, position order), blocks."""
     jid = np.asarray(rows["job_id"], dtype=np.int64)
     ids, first, inv = np.unique(jid, return_index=True, return_inverse=True)
     n = len(ids)
@@ -239,6 +242,9 @@ def score_jobs(
     ok = dist <= limit
     if radius_km is not None:
         ok &= dist <= radius_km
+    if worker.blocks != ANY_TIME_MASK and n:  # shifts touching a block the worker never has
+        need = _masks(rows["blocks"], missing=0)[first]
+        ok &= (need & worker.blocks) == need
 
     best: dict[str, tuple[float, float]] = {}  # code → (credit, experience) of the worker
     uncoded = []
@@ -267,6 +273,9 @@ def score_jobs(
     direct: list[list[bool]] = []
     cache: dict[str, tuple[float, bool, list[bool]]] = {}
     for i, f in enumerate(first):
+        if not ok[i]:  # out of reach or provably unavailable: never shown, not scored
+            direct.append([])
+            continue
         codes_text = rows["skill_codes"][f]
         has_uncoded = UNCODED in codes_text.split("|")
         hit = None if has_uncoded else cache.get(codes_text)

@@ -20,7 +20,7 @@ from app.jobs.models import Job
 from app.jobs.service import can_manage
 from app.matching import lookups, rules
 from app.matching.candidates import jobs_near, workers_near
-from app.matching.keys import UNCODED, needs_mask
+from app.matching.keys import UNCODED, availability_mask, needs_mask
 from app.matching.memindex import worker_index
 from app.matching.score import COMPONENTS, JobQuery, Scored, WorkerQuery, score_jobs, score_workers
 from app.reference.wages import minimum_wages
@@ -201,6 +201,7 @@ def worker_query(worker) -> WorkerQuery:
         min_wage_unit=worker.min_wage_unit, reliability=worker.reliability,
         skills=[(code or UNCODED, raw, similarity, years)
                 for code, raw, similarity, years in worker.skills or ()],
+        blocks=availability_mask(worker.availability),
     )
 
 

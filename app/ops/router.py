@@ -37,7 +37,8 @@ async def healthz() -> HealthOut:
 async def readyz(request: Request) -> JSONResponse:
     """Ready to serve: the database answers a query within the pool timeout.
 
-    Anyone; no key is needed. Answers 503 (problem+json) while the database does not answer.
+    Anyone; no key is needed. Answers 503 (problem+json) while the database does not answer,
+    and while the process is still loading its match index at start-up.
     """
     try:
         async with request.app.state.engine.connect() as conn:
@@ -45,5 +46,12 @@ async def readyz(request: Request) -> JSONResponse:
     except Exception:  # any failure means not ready; the reason goes to the log, not the caller
         return problem_response(
             503, "Service unavailable", "the database is not reachable", "not-ready"
+        )
+    warming = getattr(request.app.state, "match_index_warming", None)
+    if warming is not None and not warming.done():
+        # A load balancer sends no traffic until the match index is in memory (12 s at 1M
+        # workers); a match request before then would wait for it.
+        return problem_response(
+            503, "Service unavailable", "the match index is still loading", "not-ready"
         )
     return JSONResponse({"status": "ready", "database": "ok"})

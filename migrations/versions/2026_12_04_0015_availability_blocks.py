@@ -1,5 +1,6 @@
-"""worker_match_keys.avail_mask: the week blocks a worker's availability touches, so the match
-index drops provably unavailable workers before ranking them
+"""worker_match_keys.avail_mask and job_match_keys.blocks: the week blocks a worker's
+availability and a posting's shifts touch, so matching drops provably unavailable pairs before
+ranking them
 
 Revision ID: 0015
 Revises: 0013
@@ -8,6 +9,7 @@ Create Date: 2026-12-04
 
 import json
 from collections.abc import Sequence
+from datetime import UTC
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,6 +24,11 @@ INCLUDE_BEFORE = [
     "min_wage_amount", "min_wage_unit", "reliability",
 ]
 INDEX_COLUMNS = ["skill_key", "tier", "band", "lng"]
+JOB_INCLUDE_BEFORE = [
+    "job_id", "lat", "raw", "radius_km", "wage_amount", "wage_unit", "urgent", "starts_at",
+    "ends_at", "skill_codes", "n_skills",
+]
+JOB_INDEX_COLUMNS = ["skill_key", "band", "lng"]
 
 # Static copy of app/matching/keys.py as of this revision: bit (weekday - 1) * 8 + k is the
 # 3-hour block k of that weekday; a window sets every block it touches.
@@ -48,10 +55,40 @@ def _mask(availability) -> int:
     return mask
 
 
-def _recreate_index(include: list[str]) -> None:
+def _recreate_indexes(worker_include: list[str], job_include: list[str]) -> None:
     op.drop_index("ix_worker_match_keys_lookup", table_name="worker_match_keys")
     op.create_index("ix_worker_match_keys_lookup", "worker_match_keys", INDEX_COLUMNS,
-                    postgresql_include=include)
+                    postgresql_include=worker_include)
+    op.drop_index("ix_job_match_keys_lookup", table_name="job_match_keys")
+    op.create_index("ix_job_match_keys_lookup", "job_match_keys", JOB_INDEX_COLUMNS,
+                    postgresql_include=job_include)
+
+
+def _backfill_job_blocks(bind) -> None:
+    """A posting's blocks come from its shift pattern, which takes the posting rules' own
+    schedule code (Asia/Shanghai days, daily hours of multi-day postings): derived data, so
+    like 0005's backfill this uses the running code's key function."""
+    from app.matching.keys import needs_mask
+    from app.matching.rules import job_schedule
+
+    keys = sa.table("job_match_keys", sa.column("job_id"), sa.column("blocks"))
+    jobs = sa.table("jobs", sa.column("id"), sa.column("starts_at", sa.DateTime(timezone=True)),
+                    sa.column("ends_at", sa.DateTime(timezone=True)), sa.column("shifts", sa.JSON))
+    indexed = sa.select(jobs.c.id, jobs.c.starts_at, jobs.c.ends_at, jobs.c.shifts).where(
+        jobs.c.id.in_(sa.select(keys.c.job_id).distinct()))
+    update = keys.update().where(keys.c.job_id == sa.bindparam("jid")).values(
+        blocks=sa.bindparam("mask"))
+    batch: list[dict] = []
+    for jid, starts_at, ends_at, shifts in bind.execute(indexed):
+        if starts_at.tzinfo is None:  # SQLite keeps no offset; the values are UTC
+            starts_at, ends_at = starts_at.replace(tzinfo=UTC), ends_at.replace(tzinfo=UTC)
+        needs, _first, _last = job_schedule(starts_at, ends_at, shifts)
+        batch.append({"jid": jid, "mask": needs_mask(needs)})
+        if len(batch) >= 5000:
+            bind.execute(update, batch)
+            batch = []
+    if batch:
+        bind.execute(update, batch)
 
 
 def upgrade() -> None:
@@ -71,13 +108,17 @@ def upgrade() -> None:
             batch = []
     if batch:
         bind.execute(update, batch)
-    _recreate_index([*INCLUDE_BEFORE, "avail_mask"])
+    op.add_column("job_match_keys", sa.Column("blocks", sa.BigInteger(), nullable=True))
+    _backfill_job_blocks(bind)
+    _recreate_indexes([*INCLUDE_BEFORE, "avail_mask"], [*JOB_INCLUDE_BEFORE, "blocks"])
     # Running API processes re-read every worker's rows (a NULL entry: all of them).
     xid = "pg_current_xact_id()::text::bigint" if bind.dialect.name == "postgresql" else "NULL"
     op.execute(f"INSERT INTO worker_match_changes (worker_id, xid) VALUES (NULL, {xid})")
 
 
 def downgrade() -> None:
-    _recreate_index(INCLUDE_BEFORE)
+    _recreate_indexes(INCLUDE_BEFORE, JOB_INCLUDE_BEFORE)
     with op.batch_alter_table("worker_match_keys") as batch_op:
         batch_op.drop_column("avail_mask")
+    with op.batch_alter_table("job_match_keys") as batch_op:
+        batch_op.drop_column("blocks")
