@@ -27,6 +27,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import httpx
 import numpy as np
 from sqlalchemy import func, select, text
@@ -121,21 +122,26 @@ async def bare_run(url: str, job_ids, n: int, concurrency: int) -> dict:
     return {**summary(lat), "rps": rps}
 
 
-def start_api(url: str, extra_env: dict | None = None) -> tuple[subprocess.Popen, str]:
+def start_api(url: str, extra_env: dict | None = None,
+              tree: Path = ROOT) -> tuple[subprocess.Popen, str, float]:
+    """One uvicorn worker of the app in `tree` (another checkout: the "before" code), and the
+    seconds from its start to /readyz answering 200 (the match index loaded)."""
     port = free_port()
     env = {**os.environ, **(extra_env or {}), "GIGMARKET_DATABASE_URL": url,
            "GIGMARKET_SECRET_KEY": SECRET_KEY,
            "GIGMARKET_RATE_LIMIT_PER_KEY": "100000000/minute",
            "GIGMARKET_RATE_LIMIT_PER_ADDRESS": "100000000/minute",
-           "GIGMARKET_LOG_LEVEL": "WARNING", "GIGMARKET_DISPATCHER_IN_PROCESS": "false"}
+           "GIGMARKET_LOG_LEVEL": "WARNING", "GIGMARKET_DISPATCHER_IN_PROCESS": "false",
+           "PYTHONPATH": str(tree)}
+    started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port", str(port),
          "--workers", "1", "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    wait_http(base + "/readyz", timeout=120, want_ok=True)  # the match index is loaded
-    return proc, base
+    wait_http(base + "/readyz", timeout=180, want_ok=True)  # the match index is loaded
+    return proc, base, time.perf_counter() - started
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -145,30 +151,43 @@ def peak_rss_mb(pid: int) -> float:
     return math.nan
 
 
+# The load client is aiohttp: on two cores the client shares the CPU with the server and
+# PostgreSQL, and httpx spent ~4x aiohttp's CPU per request here. Every variant and the bare
+# anchor are measured with this same client.
+def _client(base: str, key: str, concurrency: int = 1) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        base_url=base, headers={"Authorization": f"Bearer {key}"},
+        timeout=aiohttp.ClientTimeout(total=600),
+        connector=aiohttp.TCPConnector(limit=concurrency),
+    )
+
+
 async def latencies(base: str, key: str, paths: list[str],
                     items: bool = True) -> tuple[list[float], list[int]]:
     out, sizes = [], []
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"},
-                                 timeout=60) as client:
+    async with _client(base, key) as client:
         for path in paths[:10]:  # warm-up
-            await client.get(path)
+            async with client.get(path) as r:
+                await r.read()
         for path in paths:
             t = time.perf_counter()
-            r = await client.get(path)
+            async with client.get(path) as r:
+                body = await r.read()
             out.append((time.perf_counter() - t) * 1000)
             r.raise_for_status()
             if items:
-                sizes.append(len(r.json()["items"]))
+                sizes.append(len(json.loads(body)["items"]))
     return out, sizes
 
 
 async def throughput(base: str, key: str, paths: list[str], concurrency: int) -> float:
     queue = list(paths)
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"},
-                                 timeout=60, limits=httpx.Limits(max_connections=concurrency)) as c:
+    async with _client(base, key, concurrency) as c:
         async def worker():
             while queue:
-                (await c.get(queue.pop())).raise_for_status()
+                async with c.get(queue.pop()) as r:
+                    await r.read()
+                    r.raise_for_status()
 
         t = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -321,14 +340,14 @@ BEFORE_ENV = {"GIGMARKET_MATCH_MEMINDEX": "false", "GIGMARKET_KEY_CACHE_SECONDS"
 
 
 async def api_run(url: str, key: str, job_ids, worker_ids, n: int, concurrency: int,
-                  extra_env: dict | None = None) -> dict:
-    proc, base = start_api(url, extra_env)
+                  extra_env: dict | None = None, tree: Path = ROOT) -> dict:
+    proc, base, ready_s = start_api(url, extra_env, tree)
     try:
         jpaths = [f"/v1/jobs/{i}/matches?limit=20" for i in job_ids[:n]]
         wpaths = [f"/v1/workers/{i}/matches?limit=20" for i in worker_ids[:n]]
         async with httpx.AsyncClient(base_url=base, timeout=600,
                                      headers={"Authorization": f"Bearer {key}"}) as c:
-            t = time.perf_counter()  # the first job match loads the in-memory index
+            t = time.perf_counter()  # loads the in-memory index if start-up did not
             (await c.get(jpaths[0])).raise_for_status()
             first_ms = (time.perf_counter() - t) * 1000
         rss_loaded = current_rss_mb(proc.pid)
@@ -343,8 +362,13 @@ async def api_run(url: str, key: str, job_ids, worker_ids, n: int, concurrency: 
         proc.wait(timeout=30)
     return {"job_matches": {**summary(jl), "rps": rps_j, "mean_items": statistics.mean(jsizes)},
             "worker_matches": {**summary(wl), "rps": rps_w, "mean_items": statistics.mean(wsizes)},
-            "get_job": summary(gl), "first_job_matches_ms": first_ms,
+            "get_job": summary(gl), "first_job_matches_ms": first_ms, "start_to_ready_s": ready_s,
             "api_rss_after_first_match_mb": rss_loaded, "api_peak_rss_mb": rss}
+
+
+def git_head(tree: str) -> str:
+    return subprocess.run(["git", "-C", tree, "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
 
 
 def current_rss_mb(pid: int) -> float:
@@ -366,6 +390,8 @@ async def main() -> None:
     ap.add_argument("--db", help="keep the seeded PostgreSQL database under this name and reuse "
                     "it on the next run (name it match_bench_…)")
     ap.add_argument("--seed-only", action="store_true")
+    ap.add_argument("--before-tree", help="a checkout of the code to compare with (e.g. a git "
+                    "worktree of the previous release); default: this code with BEFORE_ENV")
     args = ap.parse_args()
     result: dict = {"args": vars(args), "at": datetime.now(UTC).isoformat(),
                     "load_average_at_start": list(os.getloadavg())}  # shared machine: context
@@ -382,8 +408,13 @@ async def main() -> None:
         result["postgresql"] = await api_run(url, key, job_ids, worker_ids, args.requests,
                                              args.concurrency)
         print("  after: done", flush=True)
-        result["before"] = await api_run(url, key, job_ids, worker_ids, args.requests,
-                                         args.concurrency, BEFORE_ENV)
+        if args.before_tree:  # the code before this round, from another checkout
+            result["before"] = await api_run(url, key, job_ids, worker_ids, args.requests,
+                                             args.concurrency, tree=Path(args.before_tree))
+            result["before_commit"] = git_head(args.before_tree)
+        else:
+            result["before"] = await api_run(url, key, job_ids, worker_ids, args.requests,
+                                             args.concurrency, BEFORE_ENV)
         print("  before: done", flush=True)
         result["bare"] = await bare_run(url, job_ids, args.requests, args.concurrency)
         jobs = await job_specs(url, job_ids[:args.requests])
@@ -452,7 +483,8 @@ def report(r: dict) -> None:
         p50, p95, rps = TARGETS[name]
         print(f"target {name}: p50 {m['p50_ms']:.1f}/{p50} p95 {m['p95_ms']:.1f}/{p95} "
               f"rps {m['rps']:.0f}/{rps:.0f}")
-    print(f"first job match (loads the in-memory index): {after['first_job_matches_ms']:.0f} ms; "
+    print(f"start to ready (index loaded at start-up): {after['start_to_ready_s']:.1f} s; "
+          f"first job match: {after['first_job_matches_ms']:.0f} ms; "
           f"API RSS after it {after['api_rss_after_first_match_mb']:.0f} MB, peak "
           f"{after['api_peak_rss_mb']:.0f} MB (before: peak {before['api_peak_rss_mb']:.0f} MB)")
     if r.get("staffing"):
