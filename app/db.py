@@ -183,6 +183,17 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
             raise
 
 
+async def read_scope(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session that only reads. On PostgreSQL its statements run without an explicit
+    transaction: under READ COMMITTED each statement takes its own snapshot anyway, so this
+    sees exactly what a transaction would, minus two round trips (BEGIN, COMMIT) per request."""
+    async with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        async with AsyncSession(bind=conn, expire_on_commit=False, autoflush=False) as session:
+            yield session
+
+
 # Failures that mean "the database is not there right now" (answered 503 + Retry-After), not
 # a bug: any failure to connect (DatabaseUnavailableError), a pool with no free connection, a
 # connection lost mid-statement. Raw asyncpg errors escape SQLAlchemy's wrapping when a

@@ -12,7 +12,7 @@ from app.auth.principal import Principal, Role
 from app.common.problems import Forbidden, Unauthorized
 from app.common.strict_query import reject_unknown_query
 from app.config import Settings
-from app.db import session_scope
+from app.db import read_scope, session_scope
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -23,6 +23,15 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit finishes before the response is sent, so a client never sees
 # 201 for a write that then failed to commit.
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async for session in read_scope(request.app.state.engine):
+        yield session
+
+
+# For GETs that only read (match pages): no BEGIN and COMMIT round trips on PostgreSQL.
+ReadSessionDep = Annotated[AsyncSession, Depends(_read_session, scope="function")]
 
 
 def get_settings(request: Request) -> Settings:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import bindparam, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.matching.candidates import WORKER_COLUMNS, worker_ranges
 from app.matching.keys import ANY_TIME_MASK, TIERS_KM
@@ -162,11 +162,11 @@ class MemIndex:
         pg = session.get_bind().dialect.name == "postgresql"
         async with self.lock:
             if self.main is None:
-                await self._load_all(session, pg)
+                await self._load_all_apart(session, pg)
                 return self
             changed = await self._changes(session, pg)
             if changed is None or len(changed) > FULL_RELOAD_AT:
-                await self._load_all(session, pg)
+                await self._load_all_apart(session, pg)
             elif changed:
                 await self._apply(session, sorted(changed))
         return self
@@ -204,6 +204,14 @@ class MemIndex:
                 everything |= worker_id is None
                 changed.add(worker_id)
         return None if everything else changed
+
+    async def _load_all_apart(self, session: AsyncSession, pg: bool) -> None:
+        """_load_all on a session of its own: streaming needs a transaction (a server-side
+        cursor), and a match page's read session may have none (app/db.py read_scope)."""
+        bind = session.bind
+        engine = bind if isinstance(bind, AsyncEngine) else bind.engine
+        async with AsyncSession(engine) as own:
+            await self._load_all(own, pg)
 
     async def _load_all(self, session: AsyncSession, pg: bool) -> None:
         """Every row, streamed in index order (skill key, tier, band, lng): codes are handed
@@ -302,7 +310,7 @@ _indexes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 async def worker_index(session: AsyncSession) -> MemIndex:
     """This process's index for the session's database, brought up to date."""
-    engine = session.get_bind()
+    engine = session.get_bind().engine  # a session bound to one connection: its engine
     index = _indexes.get(engine)
     if index is None:
         index = _indexes[engine] = MemIndex()

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.auth.principal import Principal, Role
-from app.common.deps import SessionDep, SettingsDep, require
+from app.common.deps import ReadSessionDep, SessionDep, SettingsDep, require
 from app.common.schemas import IdPath
 from app.matching import diagnosis, explain, service, staffing
 from app.matching.schemas import JobMatchPage, StaffingPlanIn, StaffingPlanOut, WorkerMatchPage
@@ -27,7 +27,7 @@ Radius = Annotated[
     operation_id="job_matches_list", summary="Match workers to a job",
 )
 async def job_matches(
-    job_id: IdPath, session: SessionDep, settings: SettingsDep,
+    job_id: IdPath, session: ReadSessionDep, settings: SettingsDep,
     limit: Limit = 20, cursor: Cursor = None, radius_km: Radius = None,
     principal: Principal = require("matches:read", Role.employer, Role.market),
 ) -> dict:
@@ -57,7 +57,7 @@ async def job_matches(
     operation_id="worker_matches_list", summary="Match jobs to a worker",
 )
 async def worker_matches(
-    worker_id: IdPath, session: SessionDep, settings: SettingsDep,
+    worker_id: IdPath, session: ReadSessionDep, settings: SettingsDep,
     limit: Limit = 20, cursor: Cursor = None, radius_km: Radius = None,
     principal: Principal = require("matches:read", Role.worker),
 ) -> dict:
