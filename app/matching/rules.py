@@ -98,7 +98,11 @@ def _merged(spans: tuple[tuple[int, str, str], ...]) -> dict[int, list[tuple[int
 def covers(availability: list[dict] | None, needs: frozenset[Need]) -> bool:
     if availability is None:  # null = any time
         return True
-    windows = merged_windows(availability)  # shared (cached): read only
+    return covered(merged_windows(availability), needs)
+
+
+def covered(windows: dict[int, list[tuple[int, int]]], needs: frozenset[Need]) -> bool:
+    """`windows`: merged_windows' answer (shared, cached: read only)."""
     return all(
         any(s <= ns and ne <= e for s, e in windows.get(day, ())) for day, ns, ne in needs
     )
@@ -165,6 +169,9 @@ class WorkerFacts:
     available_until_date: date | None = None
     # Live engagements: (starts_at, ends_at)
     busy: tuple[tuple[datetime, datetime], ...] = field(default_factory=tuple)
+    # merged_windows(availability), when worker_facts() built this: a worker's own match page
+    # checks one availability against every candidate job.
+    windows: dict[int, list[tuple[int, int]]] | None = None
 
 
 def worker_facts(worker, busy=()) -> WorkerFacts:
@@ -173,6 +180,7 @@ def worker_facts(worker, busy=()) -> WorkerFacts:
         certificates=frozenset(worker.certificates or ()), availability=worker.availability,
         available_from_date=worker.available_from_date,
         available_until_date=worker.available_until_date, busy=tuple(busy),
+        windows=None if worker.availability is None else merged_windows(worker.availability),
     )
 
 
@@ -199,4 +207,8 @@ def eligible(job: JobFacts, worker: WorkerFacts) -> bool:
         return False
     if any(overlaps(s, e, job.starts_at, job.ends_at) for s, e in worker.busy):
         return False
+    if worker.availability is None:
+        return True
+    if worker.windows is not None:
+        return covered(worker.windows, job.needs)
     return covers(worker.availability, job.needs)
