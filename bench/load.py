@@ -163,7 +163,8 @@ async def run(args, url: str) -> dict:
         env=env, cwd=ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        await asyncio.to_thread(wait_http, f"{base}/readyz", 60)
+        # 200 once the database answers and the match index is loaded
+        await asyncio.to_thread(wait_http, f"{base}/readyz", 180, True)
         paths = httpx.get(f"{base}/openapi.json").json()["paths"]  # noqa: ASYNC210
         has_matches = {"/v1/jobs/{job_id}/matches", "/v1/workers/{worker_id}/matches"} <= set(paths)
         note = ("matches: GET /v1/jobs/{id}/matches and /v1/workers/{id}/matches" if has_matches

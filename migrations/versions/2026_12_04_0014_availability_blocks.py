@@ -2,7 +2,7 @@
 availability and a posting's shifts touch, so matching drops provably unavailable pairs before
 ranking them
 
-Revision ID: 0015
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-04
 """
@@ -14,7 +14,7 @@ from datetime import UTC
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
