@@ -78,12 +78,21 @@ def _backfill_job_blocks(bind) -> None:
         jobs.c.id.in_(sa.select(keys.c.job_id).distinct()))
     update = keys.update().where(keys.c.job_id == sa.bindparam("jid")).values(
         blocks=sa.bindparam("mask"))
+
+    def masks():
+        for jid, starts_at, ends_at, shifts in bind.execute(indexed):
+            if starts_at.tzinfo is None:  # SQLite keeps no offset; the values are UTC
+                starts_at, ends_at = starts_at.replace(tzinfo=UTC), ends_at.replace(tzinfo=UTC)
+            needs, _first, _last = job_schedule(starts_at, ends_at, shifts)
+            yield {"jid": jid, "mask": needs_mask(needs)}
+
+    _in_batches(bind, update, masks())
+
+
+def _in_batches(bind, update, rows) -> None:
     batch: list[dict] = []
-    for jid, starts_at, ends_at, shifts in bind.execute(indexed):
-        if starts_at.tzinfo is None:  # SQLite keeps no offset; the values are UTC
-            starts_at, ends_at = starts_at.replace(tzinfo=UTC), ends_at.replace(tzinfo=UTC)
-        needs, _first, _last = job_schedule(starts_at, ends_at, shifts)
-        batch.append({"jid": jid, "mask": needs_mask(needs)})
+    for row in rows:
+        batch.append(row)
         if len(batch) >= 5000:
             bind.execute(update, batch)
             batch = []
@@ -100,14 +109,8 @@ def upgrade() -> None:
         workers.c.id.in_(sa.select(keys.c.worker_id).distinct()))
     update = keys.update().where(keys.c.worker_id == sa.bindparam("wid")).values(
         avail_mask=sa.bindparam("mask"))
-    batch: list[dict] = []
-    for wid, availability in bind.execute(indexed):
-        batch.append({"wid": wid, "mask": _mask(availability)})
-        if len(batch) >= 5000:
-            bind.execute(update, batch)
-            batch = []
-    if batch:
-        bind.execute(update, batch)
+    _in_batches(bind, update, ({"wid": wid, "mask": _mask(availability)}
+                               for wid, availability in bind.execute(indexed)))
     op.add_column("job_match_keys", sa.Column("blocks", sa.BigInteger(), nullable=True))
     _backfill_job_blocks(bind)
     _recreate_indexes([*INCLUDE_BEFORE, "avail_mask"], [*JOB_INCLUDE_BEFORE, "blocks"])
