@@ -42,10 +42,10 @@ def _minutes(hhmm: str) -> int:
 
 
 def _mask(availability) -> int:
+    if isinstance(availability, str):  # SQLite hands JSON back as text ('null' included)
+        availability = json.loads(availability)
     if availability is None:
         return ANY_TIME_MASK
-    if isinstance(availability, str):
-        availability = json.loads(availability)
     mask = 0
     for w in availability:
         start, end = _minutes(w["start"]), _minutes(w["end"])
