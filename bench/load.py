@@ -24,6 +24,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import httpx
 from sqlalchemy.engine import make_url
 
@@ -172,9 +173,13 @@ async def run(args, url: str) -> dict:
                      "reads (workers in the job's district; open jobs near the worker's home)")
         print(note, flush=True)
         mix = Mix(data, has_matches)
-        limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10,
-                                     trust_env=False) as client:
+        # aiohttp, not httpx: past capacity thousands of requests are outstanding, and httpx
+        # then saturated this single-process generator's core (the served rate collapsed with
+        # the generator, not the server; load-20261204T032539Z.json).
+        async with aiohttp.ClientSession(
+            base_url=base, timeout=aiohttp.ClientTimeout(total=10),
+            connector=aiohttp.TCPConnector(limit=1000),
+        ) as client:
             print("warm-up: 20 s at 20/s", flush=True)
             await open_loop(client, mix, 20, 20)
             print(HEADER, flush=True)

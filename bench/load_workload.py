@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import httpx
+import aiohttp
 
 SKILL_QUERIES = ["保洁", "家政", "清洁工", "水电工", "外卖骑手", "跑腿", "搬运", "服务员",
                  "月嫂", "护工", "快递", "装卸", "厨师", "促销", "普工", "电焊", "木工"]
@@ -180,18 +180,19 @@ class Step:
         }
 
 
-async def _one(client: httpx.AsyncClient, mix: Mix, step: Step, scheduled: float) -> None:
+async def _one(client: aiohttp.ClientSession, mix: Mix, step: Step, scheduled: float) -> None:
     kind, method, url, body, headers = mix.next()
     try:
-        r = await client.request(method, url, json=body, headers=headers)
-        status = r.status_code
-    except httpx.HTTPError:
+        async with client.request(method, url, json=body, headers=headers) as r:
+            await r.read()
+            status = r.status
+    except (aiohttp.ClientError, TimeoutError):
         status = None
     # From the scheduled moment, not the send: a lagging client must not hide queueing.
     step.record(kind, status, (time.perf_counter() - scheduled) * 1000)
 
 
-async def open_loop(client: httpx.AsyncClient, mix: Mix, rate: float, seconds: float) -> Step:
+async def open_loop(client: aiohttp.ClientSession, mix: Mix, rate: float, seconds: float) -> Step:
     """Poisson arrivals at `rate` per second for `seconds`, whatever the responses do."""
     step = Step("open", rate, seconds)
     rng = random.Random(int(rate * 1000))
@@ -215,7 +216,7 @@ async def open_loop(client: httpx.AsyncClient, mix: Mix, rate: float, seconds: f
     return step
 
 
-async def closed_loop(client: httpx.AsyncClient, mix: Mix, concurrency: int,
+async def closed_loop(client: aiohttp.ClientSession, mix: Mix, concurrency: int,
                       seconds: float) -> Step:
     """`concurrency` clients, each sending its next request when the last one returns."""
     step = Step("closed", concurrency, seconds)
