@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # Each API process sweeps (expired postings, idempotency keys, engagements) this often.
     housekeeping_seconds: float = Field(default=60.0, gt=0)
     db_pool_size: int = 10
+    # How long a request waits for a pooled connection before it is refused with a 503.
+    db_pool_timeout_seconds: float = 5.0
 
     # Legal minimums come from app/reference/data/minimum_wages.json: each district's tier,
     # with the notice and effective date. These settings, when set, override that unit's floor

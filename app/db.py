@@ -84,7 +84,7 @@ def _connect_or_unavailable(engine: AsyncEngine) -> None:
             raise DatabaseUnavailableError(f"{type(exc).__name__}: {exc}") from exc
 
 
-def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
+def make_engine(url: str, pool_size: int = 10, pool_timeout: float = 5.0) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(
             url, connect_args={"timeout": 30}, json_deserializer=orjson.loads
@@ -102,7 +102,7 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
 
         return engine
     engine = create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=5,
+        url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=pool_timeout,
         json_deserializer=orjson.loads,
     )
     _connect_or_unavailable(engine)

@@ -168,7 +168,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[STRICT_QUERY],
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url, settings.db_pool_size)
+    app.state.engine = make_engine(
+        settings.database_url, settings.db_pool_size, settings.db_pool_timeout_seconds
+    )
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.secret_key = settings.resolved_secret_key()
     app.state.key_cache = KeyCache(app.state.secret_key, settings.key_cache_seconds)

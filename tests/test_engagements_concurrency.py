@@ -46,7 +46,10 @@ class CountingTransport(httpx.AsyncBaseTransport):
 @contextlib.asynccontextmanager
 async def instances(settings, stats: InFlight):
     """INSTANCES independent apps on the same database, each with a small pool of its own."""
-    apps = [create_app(settings.model_copy(update={"db_pool_size": 4}))
+    # The pools are small on purpose; the generous wait keeps a loaded CI machine from turning
+    # the queue for them into 503s (these tests are about oversell, not pool capacity).
+    apps = [create_app(settings.model_copy(update={"db_pool_size": 4,
+                                                   "db_pool_timeout_seconds": 60}))
             for _ in range(INSTANCES)]
     clients = [
         httpx.AsyncClient(transport=CountingTransport(httpx.ASGITransport(app=a), stats),
