@@ -51,7 +51,8 @@ def _json_list(dialect: str, columns: tuple, owner, outer, order) -> object:
     rows = select(*columns).where(
         owner == literal_column(f"{outer.table.name}.{outer.name}")
     ).order_by(order).subquery()
-    return type_coerce(select(func.json_group_array(func.json_array(*rows.c))).scalar_subquery(), JSON)
+    agg = select(func.json_group_array(func.json_array(*rows.c)))
+    return type_coerce(agg.scalar_subquery(), JSON)
 
 
 def _both(build) -> dict[str, object]:
@@ -86,7 +87,8 @@ def _worker_skill_names(dialect: str):
 
 
 def _job_skill_names(dialect: str):
-    return _json_list(dialect, (JobSkill.raw,), JobSkill.job_id, Job.id, JobSkill.position).label("skill_names")
+    return _json_list(dialect, (JobSkill.raw,), JobSkill.job_id, Job.id,
+                      JobSkill.position).label("skill_names")
 
 
 # Candidates a page checks, with what the page shows of them: one statement per chunk.
@@ -112,7 +114,8 @@ WORKER_SELF = _both(lambda d: select(
     Worker.home_lat, Worker.home_lng, Worker.max_travel_km, Worker.min_wage_amount,
     Worker.min_wage_unit, Worker.reliability,
     _json_list(d, (WorkerSkill.skill_code, WorkerSkill.raw, WorkerSkill.similarity,
-                   WorkerSkill.years), WorkerSkill.worker_id, Worker.id, WorkerSkill.position).label("skills"),
+                   WorkerSkill.years), WorkerSkill.worker_id, Worker.id,
+               WorkerSkill.position).label("skills"),
 ).where(Worker.id == bindparam("worker_id")))
 
 

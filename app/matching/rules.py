@@ -141,7 +141,9 @@ def _schedule(
     )
 
 
-def job_schedule(starts_at: datetime, ends_at: datetime, shifts) -> tuple[frozenset[Need], date, date]:
+def job_schedule(
+    starts_at: datetime, ends_at: datetime, shifts
+) -> tuple[frozenset[Need], date, date]:
     """(weekly needs, first date, last date) of a posting."""
     return _schedule(starts_at, ends_at,
                      tuple((s["starts_at"], s["ends_at"]) for s in shifts or ()))
@@ -207,8 +209,7 @@ def eligible(job: JobFacts, worker: WorkerFacts) -> bool:
         return False
     if any(overlaps(s, e, job.starts_at, job.ends_at) for s, e in worker.busy):
         return False
-    if worker.availability is None:
+    if worker.availability is None:  # null = any time
         return True
-    if worker.windows is not None:
-        return covered(worker.windows, job.needs)
-    return covers(worker.availability, job.needs)
+    windows = worker.windows if worker.windows is not None else merged_windows(worker.availability)
+    return covered(windows, job.needs)

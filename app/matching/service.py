@@ -39,31 +39,30 @@ def _scoring_kw(settings: Settings, radius_km: float | None) -> dict:
     }
 
 
-def job_query(job) -> JobQuery:
-    """`job`: a Job, or a JOB_SELF row (skills as [code, raw] pairs)."""
+def job_query(job, facts: rules.JobFacts) -> JobQuery:
+    """`job`: a Job, or a JOB_SELF row (skills as [code, raw] pairs); `facts`: its job_facts."""
     skills = job.skills or ()
     pairs = [(s.skill_code, s.raw) for s in skills] if isinstance(job, Job) else skills
     return JobQuery(
         lat=job.lat, lng=job.lng, radius_km=job.radius_km, wage_amount=job.wage_amount,
         wage_unit=job.wage_unit, urgent=job.urgent,
         skills=[(code or UNCODED, raw) for code, raw in pairs],
-        blocks=needs_mask(rules.job_facts(job).needs),
+        blocks=needs_mask(facts.needs),
     )
 
 
 async def score_job(
-    session: AsyncSession, job, settings: Settings, radius_km: float | None = None
-) -> tuple[Scored, JobQuery]:
+    session: AsyncSession, query: JobQuery, settings: Settings, radius_km: float | None = None
+) -> Scored:
     """Every worker within reach holding one of the job's skills, scored (not yet filtered
-    by availability, requirements or bookings)."""
-    query = job_query(job)
-    cap = min(job.radius_km or math.inf, radius_km or math.inf)
+    by requirements or bookings; availability only by week blocks)."""
+    cap = min(query.radius_km or math.inf, radius_km or math.inf)
     keys = [k for k, _ in query.skills]
     if settings.match_memindex:
-        rows = (await worker_index(session)).rows_near(keys, job.lat, job.lng, cap)
+        rows = (await worker_index(session)).rows_near(keys, query.lat, query.lng, cap)
     else:
-        rows = await workers_near(session, keys, job.lat, job.lng, cap)
-    return score_workers(query, rows, **_scoring_kw(settings, radius_km)), query
+        rows = await workers_near(session, keys, query.lat, query.lng, cap)
+    return score_workers(query, rows, **_scoring_kw(settings, radius_km))
 
 
 async def worker_facts_for(
@@ -169,8 +168,9 @@ async def job_matches(
     after = _after(cursor)
     if job.status != "open":
         return [], None
-    scored, query = await score_job(session, job, settings, radius_km)
     facts = rules.job_facts(job)
+    query = job_query(job, facts)
+    scored = await score_job(session, query, settings, radius_km)
 
     async def check(ids: list[int]) -> dict[int, object]:
         found = await worker_facts_for(session, ids, facts)

@@ -15,7 +15,7 @@ from app.jobs.models import Job
 from app.jobs.service import can_manage
 from app.matching import rules
 from app.matching.assign import Slotted, solve
-from app.matching.service import first_eligible, score_job, worker_facts_for
+from app.matching.service import first_eligible, job_query, score_job, worker_facts_for
 
 
 def _reject(index: int, detail: str) -> Unprocessable:
@@ -59,8 +59,8 @@ async def plan(
     for job, slot in zip(jobs, slotted, strict=True):
         if slot.slots == 0:
             continue
-        scored, _query = await score_job(session, job, settings)
         facts = rules.job_facts(job)
+        scored = await score_job(session, job_query(job, facts), settings)
 
         async def check(ids: list[int], facts=facts) -> dict[int, object]:
             found = await worker_facts_for(session, ids, facts)
