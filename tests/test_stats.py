@@ -309,7 +309,7 @@ async def _sweep(app, **kw) -> dict:
 
 
 async def test_rollup_gives_the_raw_figures_before_and_after_changes(app, world, data):
-    from app.stats.models import StatsJobFact, StatsRollupState, StatsWorkerCount
+    from app.stats.models import StatsDay, StatsJobFact, StatsRollupState, StatsWorkerCount
 
     first = await _sweep(app, margin=timedelta(0))
     async with app.state.sessionmaker() as s:
@@ -318,17 +318,28 @@ async def test_rollup_gives_the_raw_figures_before_and_after_changes(app, world,
     for f in ROLLUP_FILTERS:
         await _both_paths(app, data, f)
 
-    # Non-vacuous: an unchanged posting's figures come from its fact (a tampered fact shows).
-    job_id = max(facts, key=lambda x: x.published_at).job_id
+    # Non-vacuous: an unchanged posting's figures come from its fact where a report reads the
+    # facts (a market's) and from its day where it reads the days (a tampered one shows).
+    job_id = max((x for x in facts if x.market_id), key=lambda x: x.published_at).job_id
     async with app.state.sessionmaker() as s:
         await s.execute(update(StatsJobFact).where(StatsJobFact.job_id == job_id)
                         .values(headcount=StatsJobFact.headcount + 100))
         await s.commit()
     with pytest.raises(AssertionError):
-        await _both_paths(app, data, {})
-    async with app.state.sessionmaker() as s:  # and so do the worker counts
+        await _both_paths(app, data, {"market_id": "MARKET"})
+    await _both_paths(app, data, {})  # the days are untouched
+    async with app.state.sessionmaker() as s:
         await s.execute(update(StatsJobFact).where(StatsJobFact.job_id == job_id)
                         .values(headcount=StatsJobFact.headcount - 100))
+        day = await s.scalar(select(StatsDay.id).order_by(StatsDay.day_date.desc()).limit(1))
+        await s.execute(update(StatsDay).where(StatsDay.id == day)
+                        .values(positions=StatsDay.positions + 1))
+        await s.commit()
+    with pytest.raises(AssertionError):
+        await _both_paths(app, data, {})
+    async with app.state.sessionmaker() as s:  # and so do the worker counts
+        await s.execute(update(StatsDay).where(StatsDay.id == day)
+                        .values(positions=StatsDay.positions - 1))
         await s.execute(update(StatsWorkerCount).values(workers=StatsWorkerCount.workers + 1))
         await s.commit()
     with pytest.raises(AssertionError):
@@ -351,10 +362,13 @@ async def test_rollup_gives_the_raw_figures_before_and_after_changes(app, world,
         swept = {f.job_id for f in facts}
         hired_jobs = set((await s.scalars(select(Engagement.job_id).where(
             Engagement.status.in_(FILLED_STATUSES)))).all())
-        some, other = sorted(hired_jobs & swept)[:2]
+        some, other, moved = sorted(hired_jobs & swept)[:3]
         await s.execute(update(Engagement).where(Engagement.job_id == some).values(
             status="cancelled"))
         await s.execute(update(Job).where(Job.id == other).values(headcount=5))
+        # Re-dated and re-districted: its old day and its new one both change.
+        await s.execute(update(Job).where(Job.id == moved).values(
+            published_at=now - timedelta(days=5, hours=2), district_code="500103"))
         # Workers: one leaves the groups, one joins two, one goes inactive.
         workers = (await s.scalars(select(Worker.id).order_by(Worker.id))).all()
         await s.execute(update(Worker).where(Worker.id == workers[0]).values(target_groups=[]))

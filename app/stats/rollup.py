@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import utcnow
 from app.engagements.models import Application, Engagement, Offer
 from app.jobs.models import Job
+from app.stats import daily
 from app.stats.models import StatsJobFact, StatsRollupState, StatsWorkerCount, StatsWorkerFact
 from app.workers.models import Worker, WorkerSkill
 from app.workers.schemas import TargetGroup
@@ -82,20 +83,26 @@ async def sweep(session: AsyncSession, margin: timedelta = WATERMARK_MARGIN) -> 
         await session.execute(delete(StatsJobFact))
         ids = None
         count = await _fold(session, queries, None)
+        days = await daily.rebuild(session, None)
     else:
         ids = [r for (r,) in await session.execute(changed_since(state))]
         count = 0
+        touched: set = set()  # the days whose facts change: before and after (a re-dated posting)
         for i in range(0, len(ids), CHUNK):
             chunk = ids[i:i + CHUNK]
+            touched |= await daily.fact_days(session, chunk)
             await session.execute(delete(StatsJobFact).where(StatsJobFact.job_id.in_(chunk)))
             count += await _fold(session, queries, chunk)
+            touched |= await daily.fact_days(session, chunk)
+        days = await daily.rebuild(session, touched)
     await _sweep_workers(session, state)
     if state is None and session.get_bind().dialect.name == "postgresql":
         # Fresh statistics for the planner: a year's facts are a million rows, not a few.
-        await session.execute(text("ANALYZE stats_job_facts, stats_worker_facts"))
+        await session.execute(text("ANALYZE stats_job_facts, stats_days, stats_worker_facts"))
     await session.execute(update(StatsRollupState).where(StatsRollupState.id == 1)
                           .values(watermark_at=started - margin))
     return {"changed": None if ids is None else len(ids), "facts_written": count,
+            "day_rows_written": days,
             "watermark_at": (started - margin).isoformat()}
 
 

@@ -36,6 +36,7 @@ from app.engagements.pay import start_of_day
 from app.jobs.filters import job_conditions
 from app.jobs.models import Job, JobSkill
 from app.markets.metrics import FILLED_STATUSES
+from app.stats import daily
 from app.stats.models import StatsJobFact
 from app.stats.rollup import changed_since, read_watermark, worker_counts, worker_filter
 from app.stats.schemas import ArrearsOut, Bucket, Filters, OverviewOut, TimeseriesOut
@@ -183,22 +184,28 @@ class _Queries:
                 JobSkill.job_id == F.job_id, JobSkill.skill_code == f.skill).exists())
         return stmt
 
-    async def source(self):
-        if self.rollup:
-            watermark = await read_watermark(self.session)
-            if watermark is not None:
-                changed = changed_since(watermark)
-                # Usually a few: as a list, each is looked up by id (a subquery makes the
-                # planner scan the whole range and hash-join).
-                ids = list(await self.session.scalars(changed.limit(MAX_LISTED + 1)))
-                if not ids:
-                    return self.from_facts(None).subquery()
-                live = self.per_job(only=ids if len(ids) <= MAX_LISTED else changed).subquery()
-                return union_all(
-                    self.from_facts(changed),
-                    select(*(live.c[name] for name in READ_COLUMNS)),
-                ).subquery()
-        return self.per_job().subquery()
+    async def changes(self) -> list[int] | None:
+        """Postings changed since the sweep's watermark (at most MAX_LISTED + 1 of them), or
+        None when there are no facts to correct (never swept, or the raw path)."""
+        if not self.rollup or (watermark := await read_watermark(self.session)) is None:
+            return None
+        return list(await self.session.scalars(changed_since(watermark).limit(MAX_LISTED + 1)))
+
+    async def source(self, changed: list[int] | None):
+        """Every posting in the range as a row of READ_COLUMNS: its fact, or derived live."""
+        if changed is None:
+            return self.per_job().subquery()
+        if not changed:
+            return self.from_facts(None).subquery()
+        watermark = await read_watermark(self.session)
+        since = changed_since(watermark)
+        # Usually a few: as a list, each is looked up by id (a subquery makes the planner scan
+        # the whole range and hash-join).
+        live = self.per_job(only=changed if len(changed) <= MAX_LISTED else since).subquery()
+        return union_all(
+            self.from_facts(since),
+            select(*(live.c[name] for name in READ_COLUMNS)),
+        ).subquery()
 
     async def _by_aggregates(self, per_job, at) -> None:
         """SQL aggregates and medians (percentile_cont on PostgreSQL): the raw path's way."""
@@ -265,11 +272,16 @@ class _Queries:
         def at(k):
             return out.setdefault(k, _empty())
 
-        per_job = await self.source()
-        if self.sql.arrays:
-            await self._one_pass(per_job, at)
+        changed = await self.changes()
+        if changed is not None and len(changed) <= MAX_LISTED and daily.applies(self.f):
+            for k, values in (await daily.report(self, changed)).items():
+                at(k).update(values)
         else:
-            await self._by_aggregates(per_job, at)
+            per_job = await self.source(changed)
+            if self.sql.arrays:
+                await self._one_pass(per_job, at)
+            else:
+                await self._by_aggregates(per_job, at)
 
         # Hires, by their own time (the posting may be older than the range).
         hires = (select(self.key(Engagement.created_at), func.count()).select_from(Engagement)

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 SHANGHAI = "Asia/Shanghai"
 
 
-def median_of(values) -> float | None:
-    """PostgreSQL's percentile_cont(0.5), bit for bit: the middle value, or for an even count
-    lo + 0.5 * (hi - lo) in float8 (its own interpolation), found by a linear-time partition."""
+def median_of(values, postgres: bool = True) -> float | None:
+    """The database's own median, bit for bit, found by a linear-time partition: the middle
+    value, or for an even count PostgreSQL's percentile_cont(0.5) interpolation
+    lo + 0.5 * (hi - lo), or SQLite's avg of the middle pair (lo + hi) / 2."""
     a = np.asarray(values, dtype=np.float64)
     n = a.size
     if n == 0:
@@ -29,7 +30,7 @@ def median_of(values) -> float | None:
         return float(np.partition(a, n // 2)[n // 2])
     part = np.partition(a, (n // 2 - 1, n // 2))
     lo, hi = part[n // 2 - 1], part[n // 2]
-    return float(lo + 0.5 * (hi - lo))
+    return float(lo + 0.5 * (hi - lo)) if postgres else float((lo + hi) / 2)
 
 
 @dataclass(frozen=True)
