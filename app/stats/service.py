@@ -92,16 +92,17 @@ def _bounds(f: Filters):
 class _Queries:
     """The figures for one filter, grouped by `k`: a bucket label, or one constant group.
 
-    `rollup=True` reads the per-posting facts the sweep wrote (app/stats/rollup.py) and derives
-    live only the postings changed since its watermark; `rollup=False` derives every posting
+    `rollup=True` reads what the sweep wrote and derives live only the postings changed since
+    its watermark: the days (app/stats/daily.py) where the filters allow and `days` is left on,
+    else the per-posting facts (app/stats/rollup.py); `rollup=False` derives every posting
     from the raw rows (the reference the roll-up is tested and benchmarked against)."""
 
     def __init__(self, session: AsyncSession, f: Filters, interval: str | None,
-                 rollup: bool = True) -> None:
+                 rollup: bool = True, days: bool = True) -> None:
         self.session, self.f, self.interval = session, f, interval
         self.sql = Sql.of(session, arrays=rollup)
         self.since, self.until = _bounds(f)
-        self.rollup = rollup
+        self.rollup, self.days = rollup, days
 
     def key(self, moment):
         return (self.sql.bucket(moment, self.interval) if self.interval
@@ -273,7 +274,8 @@ class _Queries:
             return out.setdefault(k, _empty())
 
         changed = await self.changes()
-        if changed is not None and len(changed) <= MAX_LISTED and daily.applies(self.f):
+        if (self.days and changed is not None and len(changed) <= MAX_LISTED
+                and daily.applies(self.f)):
             for k, values in (await daily.report(self, changed)).items():
                 at(k).update(values)
         else:
@@ -325,11 +327,12 @@ async def _workers(
 
 
 async def overview(
-    session: AsyncSession, principal: Principal, filters: Filters, *, rollup: bool = True
+    session: AsyncSession, principal: Principal, filters: Filters, *, rollup: bool = True,
+    days: bool = True,
 ) -> OverviewOut:
     f, where = scope(principal, filters)
     check_range(f)
-    figures = (await _Queries(session, f, None, rollup).figures()).get(ALL) or _empty()
+    figures = (await _Queries(session, f, None, rollup, days).figures()).get(ALL) or _empty()
     open_jobs = await session.scalar(
         _job_filters(select(func.count()).select_from(Job).where(Job.status == "open"), f))
     total, groups = await _workers(session, f, rollup)
@@ -358,11 +361,11 @@ def bucket_starts(f: Filters, interval: str) -> list[date]:
 
 async def timeseries(
     session: AsyncSession, principal: Principal, filters: Filters, interval: str, *,
-    rollup: bool = True,
+    rollup: bool = True, days: bool = True,
 ) -> TimeseriesOut:
     f, where = scope(principal, filters)
     check_range(f, interval)
-    figures = await _Queries(session, f, interval, rollup).figures()
+    figures = await _Queries(session, f, interval, rollup, days).figures()
     return TimeseriesOut(
         scope=where, filters=f, interval=interval,
         buckets=[Bucket(start_date=day, **{**_empty(), **figures.get(day.isoformat(), {})})
