@@ -188,7 +188,8 @@ class _Queries:
     async def changes(self) -> list[int] | None:
         """Postings changed since the sweep's watermark (at most MAX_LISTED + 1 of them), or
         None when there are no facts to correct (never swept, or the raw path)."""
-        if not self.rollup or (watermark := await read_watermark(self.session)) is None:
+        self.watermark = await read_watermark(self.session) if self.rollup else None
+        if (watermark := self.watermark) is None:
             return None
         return list(await self.session.scalars(changed_since(watermark).limit(MAX_LISTED + 1)))
 
@@ -198,8 +199,7 @@ class _Queries:
             return self.per_job().subquery()
         if not changed:
             return self.from_facts(None).subquery()
-        watermark = await read_watermark(self.session)
-        since = changed_since(watermark)
+        since = changed_since(self.watermark)  # the watermark `changed` was listed by
         # Usually a few: as a list, each is looked up by id (a subquery makes the planner scan
         # the whole range and hash-join).
         live = self.per_job(only=changed if len(changed) <= MAX_LISTED else since).subquery()
@@ -273,10 +273,18 @@ class _Queries:
         def at(k):
             return out.setdefault(k, _empty())
 
-        changed = await self.changes()
-        if (self.days and changed is not None and len(changed) <= MAX_LISTED
-                and daily.applies(self.f)):
-            for k, values in (await daily.report(self, changed)).items():
+        changed, found = await self.changes(), None
+        while (self.days and changed is not None and len(changed) <= MAX_LISTED
+               and daily.applies(self.f)):
+            found = await daily.report(self, changed)
+            # The days and the changed postings' facts are read by separate statements: a
+            # sweep committing between them would pair old days with new facts. It moves the
+            # watermark in the same transaction, so an unmoved watermark means none did.
+            if self.watermark == await read_watermark(self.session):
+                break
+            changed, found = await self.changes(), None
+        if found is not None:
+            for k, values in found.items():
                 at(k).update(values)
         else:
             per_job = await self.source(changed)
