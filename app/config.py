@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = 24
     # Each API process sweeps (expired postings, idempotency keys, engagements) this often.
     housekeeping_seconds: float = Field(default=60.0, gt=0)
+    # The match-change log keeps this long; a process that has not refreshed its in-memory
+    # index for longer (an idle one) reloads it whole on its next match request.
+    match_changes_retention_hours: float = Field(default=24.0, gt=0)
     db_pool_size: int = 10
     # How long a request waits for a pooled connection before it is refused with a 503.
     db_pool_timeout_seconds: float = 5.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 import structlog
 from fastapi import Depends, FastAPI, Request
@@ -33,7 +34,13 @@ from app.common.ratelimit import AccessMiddleware
 from app.common.strict_query import STRICT_QUERY
 from app.complaints.router import router as complaints_router
 from app.config import Settings, get_settings
-from app.db import UNAVAILABLE_ERRORS, database_unavailable, make_engine, make_sessionmaker
+from app.db import (
+    UNAVAILABLE_ERRORS,
+    database_unavailable,
+    make_engine,
+    make_sessionmaker,
+    utcnow,
+)
 from app.employers.router import router as employers_router
 from app.engagements.router import router as engagements_router
 from app.engagements.sweeps import engagement_housekeeping
@@ -42,6 +49,7 @@ from app.jobs.router import router as jobs_router
 from app.jobs.service import expire_ended_jobs
 from app.logging import configure_logging
 from app.markets.router import router as markets_router
+from app.matching.index import prune_worker_changes
 from app.matching.memindex import worker_index
 from app.matching.router import router as matching_router
 from app.ops.metrics import MetricsMiddleware, metrics_endpoint
@@ -65,7 +73,7 @@ log = structlog.get_logger("gigmarket")
 
 async def _housekeeping(app: FastAPI) -> None:
     """Expires ended postings, purges old idempotency keys, sweeps engagements (lapsed offers,
-    no-shows, overdue wages). Safe in every process at once."""
+    no-shows, overdue wages), prunes the match-change log. Safe in every process at once."""
     while True:
         try:
             async with app.state.sessionmaker() as session:
@@ -73,8 +81,13 @@ async def _housekeeping(app: FastAPI) -> None:
                 await session.commit()
             purged = await purge_expired(app.state.sessionmaker)
             swept = await engagement_housekeeping(app.state.sessionmaker, app.state.settings)
-            if expired or purged or any(swept.values()):
-                log.info("housekeeping", jobs_expired=expired, idempotency_purged=purged, **swept)
+            async with app.state.sessionmaker() as session:
+                retention = timedelta(hours=app.state.settings.match_changes_retention_hours)
+                pruned = await prune_worker_changes(session, utcnow() - retention)
+                await session.commit()
+            if expired or purged or pruned or any(swept.values()):
+                log.info("housekeeping", jobs_expired=expired, idempotency_purged=purged,
+                         match_changes_pruned=pruned, **swept)
         except Exception:
             log.exception("housekeeping_failed")
         await asyncio.sleep(app.state.settings.housekeeping_seconds)

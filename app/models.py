@@ -10,10 +10,16 @@ from app.events.models import Event
 from app.idempotency.models import IdempotencyRecord
 from app.jobs.models import Job, JobSkill
 from app.markets.models import ComplianceStandard, Market, MarketAssessment
-from app.matching.models import JobMatchKey, WorkerMatchChange, WorkerMatchKey
+from app.matching.models import (
+    JobMatchKey,
+    WorkerMatchChange,
+    WorkerMatchChangeHorizon,
+    WorkerMatchKey,
+)
 from app.partners.models import PartnerGrant, PartnerPosting
 from app.protection.models import Protection, ReportedEngagement
 from app.stats.models import (
+    StatsDay,
     StatsJobFact,
     StatsRollupState,
     StatsWorkerCount,
@@ -63,6 +69,7 @@ __all__ = [
     "Rating",
     "ReportedEngagement",
     "ShortageTrade",
+    "StatsDay",
     "StatsJobFact",
     "StatsRollupState",
     "StatsWorkerCount",
@@ -78,6 +85,7 @@ __all__ = [
     "WebhookEndpoint",
     "Worker",
     "WorkerMatchChange",
+    "WorkerMatchChangeHorizon",
     "WorkerMatchKey",
     "WorkerSkill",
 ]

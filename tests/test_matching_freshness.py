@@ -75,3 +75,55 @@ async def test_changes_on_one_process_show_on_the_other(world, client, app, othe
     r = await client.post(f"/v1/workers/{second['id']}/deactivate", headers=auth(wkey))
     if r.status_code == 200:
         assert second["id"] not in await _ids(b, job["id"], ekey)
+
+
+async def test_a_process_behind_a_pruned_log_reloads(world, client, app, other):
+    """Changes pruned from the log before a process read them are not lost: the horizon tells
+    it to reload (once)."""
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from app.matching.index import prune_worker_changes
+
+    b_app, b = other
+    _e, ekey = await world.employer()
+    job = await world.job(ekey, location={**HOME, "address": "石柱县某街道"}, skills=["保洁"])
+    await _ids(b, job["id"], ekey)  # B has loaded its index now
+    index = memindex._indexes[b_app.state.engine.sync_engine]
+    loads = index.loads
+    near = {"lat": HOME["lat"] - 0.01, "lng": HOME["lng"]}
+    first, _k = await world.worker(home_location=near, skills=[{"name": "保洁"}])
+    second, _k = await world.worker(home_location=near, skills=[{"name": "保洁"}])
+    async with app.state.sessionmaker() as s:  # everything but the newest row goes
+        assert await prune_worker_changes(s, utcnow() + timedelta(hours=1)) >= 1
+        await s.commit()
+    seen = await _ids(b, job["id"], ekey)
+    assert {first["id"], second["id"]} <= set(seen)
+    assert index.loads == loads + 1
+    third, _k = await world.worker(home_location=near, skills=[{"name": "保洁"}])
+    assert third["id"] in await _ids(b, job["id"], ekey)
+    assert index.loads == loads + 1  # replayed again, not reloaded
+
+
+async def test_pruning_keeps_recent_changes_and_the_newest(world, app):
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from app.db import utcnow
+    from app.matching.index import prune_worker_changes
+    from app.matching.models import WorkerMatchChange, WorkerMatchChangeHorizon
+
+    await world.worker(home_location=HOME, skills=[{"name": "保洁"}])
+    async with app.state.sessionmaker() as s:
+        before = await s.scalar(select(func.count()).select_from(WorkerMatchChange))
+        assert await prune_worker_changes(s, utcnow() - timedelta(hours=1)) == 0
+        assert await s.scalar(select(func.count()).select_from(WorkerMatchChange)) == before
+        newest = await s.scalar(select(func.max(WorkerMatchChange.seq)))
+        below = await s.scalar(select(func.max(WorkerMatchChange.seq))
+                               .where(WorkerMatchChange.seq < newest))
+        await prune_worker_changes(s, utcnow() + timedelta(hours=1))
+        assert (await s.scalars(select(WorkerMatchChange.seq))).all() == [newest]
+        horizon = await s.get(WorkerMatchChangeHorizon, 1)
+        assert horizon.pruned_seq == below
+        await s.commit()

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, literal_column, select, update
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs.models import Job, JobSkill
 from app.matching.keys import job_key_rows, worker_key_rows
-from app.matching.models import JobMatchKey, WorkerMatchChange, WorkerMatchKey
+from app.matching.models import (
+    JobMatchKey,
+    WorkerMatchChange,
+    WorkerMatchChangeHorizon,
+    WorkerMatchKey,
+)
 from app.workers.models import Worker, WorkerSkill
 
 # What the match-key rows are derived from: the same columns whether they come from a loaded
@@ -35,6 +42,34 @@ async def log_worker_change(session: AsyncSession, worker_id: int | None) -> Non
     await session.execute(
         insert(WorkerMatchChange).values(worker_id=worker_id, xid=_XID if pg else None)
     )
+
+
+async def prune_worker_changes(session: AsyncSession, before: datetime) -> int:
+    """Deletes the change log's rows logged before `before`, all but the newest (SQLite would
+    hand its seq out again), and raises the horizon past them so that a process which has not
+    read them yet reloads instead of missing them. The caller commits."""
+    C, H = WorkerMatchChange, WorkerMatchChangeHorizon
+    horizon = (await session.execute(
+        select(H.pruned_seq, H.pruned_xid).where(H.id == 1).with_for_update())).one()
+    old = or_(C.created_at.is_(None), C.created_at < before)
+    if session.get_bind().dialect.name == "postgresql":
+        # Only what every snapshot sees: a process that reloads takes the current xmin as
+        # its watermark, which must end up above the horizon (else it would reload forever
+        # while a transaction older than the row stays open).
+        old = old & (C.xid < literal_column(
+            "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
+    newest = select(func.max(C.seq)).scalar_subquery()
+    top_seq, top_xid = (await session.execute(
+        select(func.max(C.seq), func.max(C.xid)).where(old, C.seq < newest))).one()
+    if top_seq is None:
+        return 0
+    # Rows logged before `before` never change, so these are the rows just measured.
+    gone = await session.execute(delete(C).where(old, C.seq <= top_seq))
+    await session.execute(update(H).where(H.id == 1).values(
+        pruned_seq=max(horizon.pruned_seq or 0, top_seq),
+        pruned_xid=max(horizon.pruned_xid or 0, top_xid) if top_xid is not None
+        else horizon.pruned_xid))
+    return gone.rowcount or 0
 
 
 def _values(obj, columns) -> dict:

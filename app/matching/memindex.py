@@ -17,6 +17,8 @@ request's answer on every process, after restarts too (a new process loads every
   nothing; rows seen already are skipped by their seq.
 - SQLite: one writer at a time, and a rolled-back seq is reused, so `seq > last seen` suffices.
 Re-reading a worker is idempotent (its rows are replaced by what the database holds now).
+The log is pruned by housekeeping (index.prune_worker_changes); a process whose watermark is at
+or below the pruned horizon may have missed a pruned change, so it reloads everything.
 """
 
 from __future__ import annotations
@@ -182,13 +184,16 @@ class MemIndex:
             self.watermark = (await session.execute(_LAST_SEQ)).scalar_one()
 
     async def _changes(self, session: AsyncSession, pg: bool) -> set[int] | None:
-        """Workers changed since the watermark (None: everything)."""
+        """Workers changed since the watermark (None: everything, or the log was pruned past
+        the watermark, so changes may be gone from it)."""
         changed: set[int] = set()
         everything = False
         if pg:
             rows = (await (await session.connection()).execute(
                 _PG_CHANGES, {"x": self.watermark})).all()
-            xmin = next(r.xid for r in rows if r.seq is None)
+            last = next(r for r in rows if r.seq is None)
+            xmin = last.xid
+            everything = last.pruned is not None and last.pruned >= self.watermark
             for r in rows:
                 if r.seq is None or r.seq in self.seen:
                     continue
@@ -199,10 +204,13 @@ class MemIndex:
             self.seen = {s: x for s, x in self.seen.items() if x >= xmin}
         else:
             conn = await session.connection()
-            for seq, worker_id in await conn.execute(_LITE_CHANGES, {"x": self.watermark}):
+            since = self.watermark
+            for seq, worker_id in await conn.execute(_LITE_CHANGES, {"x": since}):
                 self.watermark = max(self.watermark, seq)
                 everything |= worker_id is None
                 changed.add(worker_id)
+            pruned = (await conn.execute(_LITE_PRUNED)).scalar()
+            everything |= pruned is not None and pruned > since
         return None if everything else changed
 
     async def _load_all_apart(self, session: AsyncSession, pg: bool) -> None:
@@ -299,11 +307,14 @@ _LAST_SEQ = text("SELECT coalesce(max(seq), 0) FROM worker_match_changes")
 # (x NULL: from the snapshot's own xmin.)
 _PG_CHANGES = text(
     "WITH s AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin) "
-    "SELECT c.seq, c.worker_id, c.xid FROM worker_match_changes c, s "
-    "WHERE c.xid >= coalesce(CAST(:x AS bigint), s.xmin) "
-    "UNION ALL SELECT NULL, NULL, xmin FROM s"
+    "SELECT c.seq, c.worker_id, c.xid, CAST(NULL AS bigint) AS pruned "
+    "FROM worker_match_changes c, s WHERE c.xid >= coalesce(CAST(:x AS bigint), s.xmin) "
+    "UNION ALL SELECT NULL, NULL, xmin, "
+    "(SELECT pruned_xid FROM worker_match_change_horizon WHERE id = 1) FROM s"
 )
 _LITE_CHANGES = text("SELECT seq, worker_id FROM worker_match_changes WHERE seq > :x ORDER BY seq")
+# Read after the changes: a prune committed before them shows here (and forces a reload).
+_LITE_PRUNED = text("SELECT pruned_seq FROM worker_match_change_horizon WHERE id = 1")
 
 _indexes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

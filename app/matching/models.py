@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, BigId, UTCDateTime
+from app.db import Base, BigId, UTCDateTime, utcnow
 
 WORKER_INCLUDE = [
     "worker_id", "lat", "similarity", "years", "raw", "max_travel_km", "cat_mask", "any_time",
@@ -113,3 +113,17 @@ class WorkerMatchChange(Base):
     worker_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # pg_current_xact_id() of the writer on PostgreSQL; NULL on SQLite (one writer at a time).
     xid: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    # When it was logged, for pruning (NULL: logged before migration 0016, prunable).
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True,
+                                                        default=utcnow)
+
+
+class WorkerMatchChangeHorizon(Base):
+    """One row: the highest seq and xid pruned from worker_match_changes. A process whose
+    watermark is at or below them may have missed a pruned change: it reloads everything."""
+
+    __tablename__ = "worker_match_change_horizon"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pruned_seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    pruned_xid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

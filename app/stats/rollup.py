@@ -5,8 +5,10 @@ fill and to first contact from every engagement, application and offer. The swee
 them once into `stats_job_facts` and moves the watermark; a report reads the facts of the
 postings that have not changed since the watermark and derives the changed ones live with the
 very same SQL, so its figures are exactly the raw path's whatever the sweep's lag (only its
-speed depends on it). Medians stay exact: they are taken over the per-posting values, never
-over pre-aggregated buckets.
+speed depends on it). The same sweep then re-folds every day whose facts it rewrote into
+`stats_days` (app/stats/daily.py), which city-wide and district/type reports read instead.
+Medians stay exact: they are taken over the per-posting values (kept, packed, in the days),
+never over pre-aggregated buckets.
 
 "Changed" means: the posting, or any of its engagements, applications or offers, has an
 `updated_at` at or after the watermark (every ORM and Core update stamps it). The watermark is
