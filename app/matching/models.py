@@ -115,7 +115,7 @@ class WorkerMatchChange(Base):
     xid: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     # When it was logged, for pruning (NULL: logged before migration 0016, prunable).
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True,
-                                                        default=utcnow)
+                                                        default=utcnow, index=True)
 
 
 class WorkerMatchChangeHorizon(Base):

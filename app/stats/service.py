@@ -334,12 +334,22 @@ async def _workers(
     return int(total), {g: int(n) for g, n in zip(GROUPS, counts, strict=True)}
 
 
+async def _plan_each_time(session: AsyncSession) -> None:
+    """On PostgreSQL, plans each statement for its parameters. asyncpg prepares statements and
+    after five runs PostgreSQL may switch to a generic plan, blind to how selective a filter
+    is: at 1M postings it read the whole facts table for one skill (1.2 s against 0.45 s).
+    Planning a report's statements takes milliseconds."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
 async def overview(
     session: AsyncSession, principal: Principal, filters: Filters, *, rollup: bool = True,
     days: bool = True,
 ) -> OverviewOut:
     f, where = scope(principal, filters)
     check_range(f)
+    await _plan_each_time(session)
     figures = (await _Queries(session, f, None, rollup, days).figures()).get(ALL) or _empty()
     open_jobs = await session.scalar(
         _job_filters(select(func.count()).select_from(Job).where(Job.status == "open"), f))
@@ -373,6 +383,7 @@ async def timeseries(
 ) -> TimeseriesOut:
     f, where = scope(principal, filters)
     check_range(f, interval)
+    await _plan_each_time(session)
     figures = await _Queries(session, f, interval, rollup, days).figures()
     return TimeseriesOut(
         scope=where, filters=f, interval=interval,

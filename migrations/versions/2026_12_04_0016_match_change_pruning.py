@@ -22,6 +22,8 @@ def upgrade() -> None:
     # logged before this revision keep NULL and count as old.
     op.add_column("worker_match_changes",
                   sa.Column("created_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_worker_match_changes_created_at", "worker_match_changes",
+                    ["created_at"])
     horizon = op.create_table(
         "worker_match_change_horizon",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -34,5 +36,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("worker_match_change_horizon")
+    op.drop_index("ix_worker_match_changes_created_at", table_name="worker_match_changes")
     with op.batch_alter_table("worker_match_changes") as batch:
         batch.drop_column("created_at")
