@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import (
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, BigId, UTCDateTime
@@ -63,7 +72,8 @@ class StatsDay(Base):
     wage_values: Mapped[bytes] = mapped_column(LargeBinary)
     wage_units: Mapped[bytes] = mapped_column(LargeBinary)
 
-    __table_args__ = (Index("ix_stats_days_day_date", "day_date"),)
+    # One row per key; leading with the day, it is also what a report's range reads by.
+    __table_args__ = (UniqueConstraint("day_date", "district_code", "employment_type"),)
 
 
 class StatsWorkerFact(Base):

@@ -33,8 +33,9 @@ def upgrade() -> None:
         sa.Column("wage_values", sa.LargeBinary(), nullable=False),
         sa.Column("wage_units", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stats_days")),
+        sa.UniqueConstraint("day_date", "district_code", "employment_type",
+                            name=op.f("uq_stats_days_day_date_district_code_employment_type")),
     )
-    op.create_index("ix_stats_days_day_date", "stats_days", ["day_date"])
     # Reports read the facts by market (a market's own dashboard) now that the days serve
     # the city-wide ones.
     op.create_index("ix_stats_job_facts_market_id", "stats_job_facts",
@@ -45,5 +46,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_stats_job_facts_market_id", table_name="stats_job_facts")
-    op.drop_index("ix_stats_days_day_date", table_name="stats_days")
     op.drop_table("stats_days")
