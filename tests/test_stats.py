@@ -384,3 +384,38 @@ async def test_rollup_gives_the_raw_figures_before_and_after_changes(app, world,
     assert again["changed"] >= 3
     for f in ROLLUP_FILTERS:
         await _both_paths(app, data, f)
+
+
+async def test_a_sweep_between_a_reports_reads_is_caught(app, data):
+    """The days and the changed postings' facts are two statements: a sweep committing between
+    them (here forced right after the days are read) pairs old days with new facts, and the
+    report must notice the moved watermark and read again."""
+    from app.auth.principal import Principal
+    from app.stats import service
+    from app.stats.models import StatsJobFact
+    from app.stats.schemas import Filters
+
+    await _sweep(app, margin=timedelta(0))
+    async with app.state.sessionmaker() as s:
+        job_id = await s.scalar(select(StatsJobFact.job_id).order_by(
+            StatsJobFact.published_at.desc()).limit(1))
+        await s.execute(update(Job).where(Job.id == job_id).values(headcount=Job.headcount + 7))
+        await s.commit()
+
+    admin = Principal(key_id=0, role=Role.admin, scopes=frozenset({"*"}))
+    filters = Filters(from_date=TODAY - timedelta(days=13), to_date=TODAY)
+    async with app.state.sessionmaker() as s:
+        execute, swept = s.execute, []
+
+        async def execute_then_sweep(statement, *args, **kw):
+            result = await execute(statement, *args, **kw)
+            if "stats_days" in str(statement) and not swept:
+                swept.append(await _sweep(app, margin=timedelta(0)))
+            return result
+
+        s.execute = execute_then_sweep
+        fast = await service.overview(s, admin, filters)
+    async with app.state.sessionmaker() as s:
+        slow = await service.overview(s, admin, filters, rollup=False)
+    assert swept and swept[0]["changed"] >= 1
+    assert fast.model_dump() == slow.model_dump()
