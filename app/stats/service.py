@@ -103,6 +103,7 @@ class _Queries:
         self.sql = Sql.of(session, arrays=rollup)
         self.since, self.until = _bounds(f)
         self.rollup, self.days = rollup, days
+        self.watermark = None  # as read by changes()
 
     def key(self, moment):
         return (self.sql.bucket(moment, self.interval) if self.interval
