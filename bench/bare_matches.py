@@ -1,6 +1,6 @@
 """Anchor for bench/matching.py: a bare FastAPI + asyncpg endpoint that loads a job and runs
-the service's SQL retrieval statement for it (same text, same parameters), returning only the
-row count. No auth, no ORM, no scoring: what one uvicorn worker costs around that statement.
+the service's SQL retrieval statement for it (same text, same parameters; its rows come as one
+row of arrays), returning only the row count. No auth, no ORM, no scoring: what one uvicorn worker costs around that statement.
 
     BARE_DSN=postgresql://postgres@127.0.0.1:5432/db uvicorn bench.bare_matches:app
 """
@@ -41,5 +41,5 @@ async def job_rows(job_id: int) -> dict:
         stmt, params = statement("postgresql", "workers", ranges)
         compiled = _compiled.get(id(stmt)) or _compiled.setdefault(
             id(stmt), stmt.compile(dialect=_DIALECT))
-        rows = await conn.fetch(compiled.string, *(params[k] for k in compiled.positiontup))
-    return {"rows": len(rows)}
+        columns = await conn.fetchrow(compiled.string, *(params[k] for k in compiled.positiontup))
+    return {"rows": len(columns[0] or ())}
