@@ -66,10 +66,13 @@ async def prune_worker_changes(session: AsyncSession, before: datetime) -> int:
     # Rows logged before `before` never change, so these are the rows just measured.
     gone = await session.execute(delete(C).where(old, C.seq <= top_seq))
     await session.execute(update(H).where(H.id == 1).values(
-        pruned_seq=max(horizon.pruned_seq or 0, top_seq),
-        pruned_xid=max(horizon.pruned_xid or 0, top_xid) if top_xid is not None
-        else horizon.pruned_xid))
+        pruned_seq=_higher(horizon.pruned_seq, top_seq),
+        pruned_xid=_higher(horizon.pruned_xid, top_xid)))  # no xids on SQLite
     return gone.rowcount or 0
+
+
+def _higher(a: int | None, b: int | None) -> int | None:
+    return a if b is None else b if a is None else max(a, b)
 
 
 def _values(obj, columns) -> dict:

@@ -35,7 +35,7 @@ from app.stats.sql import Sql, median_of
 WAGE_UNITS: tuple[str, ...] = WageUnit.__args__
 _UNIT_INDEX = {u: i for i, u in enumerate(WAGE_UNITS)}
 FLOAT = np.dtype("<f8")
-ALL = "all"
+ALL = "all"  # the one group of a report without an interval
 
 
 def applies(f: Filters) -> bool:

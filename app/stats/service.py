@@ -37,6 +37,7 @@ from app.jobs.filters import job_conditions
 from app.jobs.models import Job, JobSkill
 from app.markets.metrics import FILLED_STATUSES
 from app.stats import daily
+from app.stats.daily import ALL
 from app.stats.models import StatsJobFact
 from app.stats.rollup import changed_since, read_watermark, worker_counts, worker_filter
 from app.stats.schemas import ArrearsOut, Bucket, Filters, OverviewOut, TimeseriesOut
@@ -50,7 +51,6 @@ WORK_MEM = "128MB"  # for the roll-up's one-pass statement (PostgreSQL, this tra
 MAX_LISTED = 5000
 # What a report reads of each posting (the sweep also writes the posting's dimensions).
 READ_COLUMNS = ("k", "headcount", "wage_unit", "wage_amount", "filled", "fill_s", "match_s")  # changed postings passed to the roll-up query as a list
-ALL = "all"
 
 
 def scope(principal: Principal, filters: Filters) -> tuple[Filters, str]:
